@@ -1,0 +1,60 @@
+// Command mailform is mail hosting as code: it validates, formats, plans and
+// applies a reseller's mail configuration. This package holds flags, views
+// and exit codes only; the work is done in schema and reconcile.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	if err := app.Run(args); err != nil {
+		var coder cli.ExitCoder
+		if errors.As(err, &coder) {
+			if msg := err.Error(); msg != "" {
+				fmt.Fprintln(stderr, "mailform:", msg)
+			}
+			return coder.ExitCode()
+		}
+		fmt.Fprintln(stderr, "mailform:", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "mailform",
+		Usage: "mail hosting as code: tenants, domains, mailboxes and their DNS, planned and applied",
+		Description: `A config is a directory of *.hcl, *.yaml and *.yml files, merged into one.
+
+Start with:
+   mailform validate examples/quickstart/hcl
+   mailform fmt --check examples/quickstart/hcl`,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		Commands: []*cli.Command{
+			versionCommand(),
+			validateCommand(),
+			fmtCommand(),
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}

@@ -1,0 +1,221 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// ErrNoConfig is returned when a directory holds no config file.
+var ErrNoConfig = errors.New("no *.hcl, *.yaml or *.yml file")
+
+// ConfigFiles lists the config files of a directory: every *.hcl, *.yaml
+// and *.yml in it (not below it), sorted by name.
+func ConfigFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if syntaxOf(e.Name()) != 0 {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoConfig)
+	}
+	return files, nil
+}
+
+func syntaxOf(name string) syntax {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".hcl":
+		return syntaxHCL
+	case ".yaml", ".yml":
+		return syntaxYAML
+	}
+	return 0
+}
+
+// Sources maps each file read to its content, for showing source lines.
+type Sources map[string][]byte
+
+// Load reads every config file of dir, merges them, fills in inherited
+// values and validates the result. It returns every problem it finds, not
+// only the first; the Config is nil only when no file could be read.
+func Load(dir string) (*Config, Sources, hcl.Diagnostics) {
+	files, err := ConfigFiles(dir)
+	if err != nil {
+		return nil, nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  err.Error(),
+			Detail:   "Point mailform at a directory that holds the config files, e.g. mailform validate examples/quickstart.",
+		}}
+	}
+	srcs := Sources{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, srcs, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error(), Detail: "Check that the file is readable."}}
+		}
+		srcs[f] = b
+	}
+	cfg, diags := LoadSources(dir, files, srcs)
+	return cfg, srcs, diags
+}
+
+// LoadSources is Load on files already read: files in order, their content
+// in srcs.
+func LoadSources(dir string, files []string, srcs Sources) (*Config, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	var parts []*Config
+	broken := false
+	for _, f := range files {
+		n, d := parse(f, srcs[f])
+		diags = append(diags, d...)
+		if n == nil {
+			broken = true
+			continue
+		}
+		part, d := decodeFile(n, syntaxOf(f))
+		diags = append(diags, d...)
+		parts = append(parts, part)
+	}
+	cfg := merge(parts, &diags)
+	cfg.Dir = dir
+	cfg.Files = files
+	if broken {
+		// A file that does not parse is missing from the merged config:
+		// checks across files would report what it holds as missing.
+		return cfg, diags
+	}
+	c := &checker{cfg: cfg, diags: diags, files: files}
+	c.normalize()
+	sortModel(cfg)
+	c.resolve()
+	c.validate()
+	return cfg, c.diags
+}
+
+// parse reads one file into the syntax-neutral tree.
+func parse(filename string, src []byte) (*node, hcl.Diagnostics) {
+	if syntaxOf(filename) == syntaxYAML {
+		return readYAML(filename, src)
+	}
+	return readHCL(filename, src)
+}
+
+// merge joins the files' configs. The platform and reseller blocks may be
+// written once; collections are joined here and checked for duplicates
+// after their names are normalised.
+func merge(parts []*Config, diags *hcl.Diagnostics) *Config {
+	cfg := &Config{}
+	for _, p := range parts {
+		cfg.Platform = once(cfg.Platform, p.Platform, "platform", diags)
+		cfg.Reseller = once(cfg.Reseller, p.Reseller, "reseller", diags)
+		cfg.Backends = append(cfg.Backends, p.Backends...)
+		cfg.DNSProviders = append(cfg.DNSProviders, p.DNSProviders...)
+		cfg.Tenants = append(cfg.Tenants, p.Tenants...)
+	}
+	return cfg
+}
+
+func once[T nodeHolder](have, next T, what string, diags *hcl.Diagnostics) T {
+	var zero T
+	if any(next) == any(zero) {
+		return have
+	}
+	if any(have) == any(zero) {
+		return next
+	}
+	*diags = append(*diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("%s is defined twice", what),
+		Detail:   fmt.Sprintf("It is already defined at %s; keep one %s block in the whole directory.", place(have.node().NameRange), what),
+		Subject:  next.node().NameRange.Ptr(),
+	})
+	return have
+}
+
+// sortModel puts every collection in name order, so that the model does not
+// depend on how the config is split into files or ordered within them.
+func sortModel(cfg *Config) {
+	sortBy(cfg.Backends, func(b *Backend) string { return b.Name })
+	sortBy(cfg.DNSProviders, func(p *DNSProvider) string { return p.Name })
+	sortBy(cfg.Tenants, func(t *Tenant) string { return t.Name })
+	if p := cfg.Platform; p != nil {
+		sort.SliceStable(p.MX, func(i, j int) bool {
+			if p.MX[i].Priority != p.MX[j].Priority {
+				return p.MX[i].Priority < p.MX[j].Priority
+			}
+			return p.MX[i].Host < p.MX[j].Host
+		})
+	}
+	for _, t := range cfg.Tenants {
+		sortBy(t.Managers, func(m *Manager) string { return m.Address })
+		sortBy(t.Domains, func(d *Domain) string { return d.Name })
+		sortBy(t.RelayUsers, func(r *RelayUser) string { return r.Name })
+		for _, d := range t.Domains {
+			sortBy(d.AliasDomains, func(a *AliasDomain) string { return a.Name })
+			sortBy(d.Mailboxes, func(m *Mailbox) string { return m.Name })
+			sortBy(d.Aliases, func(a *Alias) string { return a.Name })
+			sortBy(d.Records, func(r *Record) string { return r.Name + " " + r.Type + " " + r.Value })
+		}
+	}
+}
+
+func sortBy[T any](s []T, key func(T) string) {
+	sort.SliceStable(s, func(i, j int) bool { return key(s[i]) < key(s[j]) })
+}
+
+// checker normalises, resolves and validates a merged config, collecting
+// every diagnostic.
+type checker struct {
+	cfg   *Config
+	diags hcl.Diagnostics
+	files []string
+
+	noPlatform bool // the platform block is missing, already reported
+}
+
+func (c *checker) errorf(rng hcl.Range, detail, summary string, args ...any) {
+	c.diags = append(c.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf(summary, args...),
+		Detail:   detail,
+		Subject:  rng.Ptr(),
+	})
+}
+
+func (c *checker) warnf(rng hcl.Range, detail, summary string, args ...any) {
+	c.diags = append(c.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  fmt.Sprintf(summary, args...),
+		Detail:   detail,
+		Subject:  rng.Ptr(),
+	})
+}
+
+func (c *checker) problem(rng hcl.Range, p *problem) {
+	c.errorf(rng, p.detail, "%s", p.summary)
+}
+
+// top is where a diagnostic about the whole directory points: the start of
+// its first file.
+func (c *checker) top() hcl.Range {
+	name := ""
+	if len(c.files) > 0 {
+		name = c.files[0]
+	}
+	return hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
+}

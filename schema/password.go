@@ -1,0 +1,147 @@
+package schema
+
+import (
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Sensitive marks a diagnostic whose source line may hold a secret: it is
+// shown without the line.
+type Sensitive struct{}
+
+// hashFormats are the crypt formats a password_hash may use, by the Dovecot
+// scheme that names them. Bare crypt strings ($6$…) are accepted too.
+var hashFormats = []struct {
+	schemes []string
+	pattern *regexp.Regexp
+}{
+	{[]string{"SHA512-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$6\$(rounds=[0-9]+\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}$`)},
+	{[]string{"SHA256-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$5\$(rounds=[0-9]+\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{43}$`)},
+	{[]string{"BLF-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$2[abxy]?\$[0-9]{2}\$[./0-9A-Za-z]{53}$`)},
+	{[]string{"MD5-CRYPT", "CRYPT-MD5", "CRYPT"}, regexp.MustCompile(`^\$1\$[./0-9A-Za-z]{0,8}\$[./0-9A-Za-z]{22}$`)},
+	{[]string{"ARGON2ID"}, regexp.MustCompile(`^\$argon2id\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`)},
+	{[]string{"ARGON2I"}, regexp.MustCompile(`^\$argon2i\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`)},
+}
+
+// saltedSHA are the base64 schemes, with the digest size they carry.
+var saltedSHA = map[string]int{"SSHA512": 64, "SSHA256": 32}
+
+// plaintextSchemes store the password itself.
+var plaintextSchemes = map[string]bool{"PLAIN": true, "CLEAR": true, "CLEARTEXT": true, "PLAIN-TRUNC": true}
+
+var schemePrefix = regexp.MustCompile(`^\{([A-Za-z0-9.-]+)\}(.*)$`)
+
+// HashScheme is the Dovecot scheme of a hash checkHash accepts, e.g.
+// "SHA512-CRYPT" for both "{SHA512-CRYPT}$6$…" and "$6$…".
+func HashScheme(h string) string {
+	if m := schemePrefix.FindStringSubmatch(h); m != nil {
+		s := strings.ToUpper(m[1])
+		if s == "CRYPT-MD5" {
+			return "MD5-CRYPT"
+		}
+		if s != "CRYPT" {
+			return s
+		}
+		h = m[2]
+	}
+	for _, f := range hashFormats {
+		if f.pattern.MatchString(h) {
+			return f.schemes[0]
+		}
+	}
+	return ""
+}
+
+// hashProblem says what is wrong with a password_hash, without repeating it.
+type hashProblem int
+
+const (
+	hashOK hashProblem = iota
+	hashPlaintext
+	hashMalformed
+	hashUnknownScheme
+)
+
+// checkHash tells whether h is a crypt hash mailform accepts.
+func checkHash(h string) hashProblem {
+	body := h
+	scheme := ""
+	if m := schemePrefix.FindStringSubmatch(h); m != nil {
+		scheme, body = strings.ToUpper(m[1]), m[2]
+		if plaintextSchemes[scheme] {
+			return hashPlaintext
+		}
+		if size, ok := saltedSHA[scheme]; ok {
+			raw, err := base64.StdEncoding.DecodeString(body)
+			if err != nil || len(raw) <= size {
+				return hashMalformed
+			}
+			return hashOK
+		}
+	}
+	known := scheme == ""
+	for _, f := range hashFormats {
+		for _, s := range f.schemes {
+			if s == scheme {
+				known = true
+			}
+		}
+		if scheme != "" && !contains(f.schemes, scheme) {
+			continue
+		}
+		if f.pattern.MatchString(body) {
+			return hashOK
+		}
+	}
+	switch {
+	case !known:
+		return hashUnknownScheme
+	case scheme == "" && !strings.HasPrefix(body, "$"):
+		return hashPlaintext
+	}
+	return hashMalformed
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+const hashHelp = `Accepted: {SHA512-CRYPT}$6$…, {SHA256-CRYPT}$5$…, {BLF-CRYPT}$2y$…, {MD5-CRYPT}$1$… (or CRYPT-MD5, for imports), {ARGON2ID}$argon2id$…, {SSHA512}…; the bare $6$… forms too. Make one with: doveadm pw -s SHA512-CRYPT.`
+
+// hashDiagnostic reports a bad password_hash without showing it.
+func hashDiagnostic(rng hcl.Range, name string, p hashProblem) *hcl.Diagnostic {
+	if p == hashPlaintext {
+		return plaintextDiagnostic(rng, name)
+	}
+	summary := fmt.Sprintf("%s is not a valid crypt hash", name)
+	if p == hashUnknownScheme {
+		summary = fmt.Sprintf("%s uses a scheme mailform does not accept", name)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   hashHelp,
+		Subject:  rng.Ptr(),
+		Extra:    Sensitive{},
+	}
+}
+
+// plaintextDiagnostic refuses a password written in the config.
+func plaintextDiagnostic(rng hcl.Range, name string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("plaintext password refused in %s", name),
+		Detail:   `A password never lives in the config. Put its crypt hash in password_hash (doveadm pw -s SHA512-CRYPT makes one), or point to the secret: password = env("ACME_INFO_PASSWORD") or password = file("secrets/info").`,
+		Subject:  rng.Ptr(),
+		Extra:    Sensitive{},
+	}
+}

@@ -1,0 +1,12 @@
+platform {
+  mail_host       = "mail.example.net"
+  webmail_url     = "https://webmail.example.net"
+  verification_ip = "192.0.2.16"
+  mx "mx1.example.net" { priority = 10 }
+}
+tenant "acme" {
+  domain "acme.example" {
+    alias_domain "acme.test" {}
+  }
+  domain "acme.test" {}
+}

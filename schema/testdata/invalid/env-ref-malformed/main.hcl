@@ -1,0 +1,16 @@
+platform {
+  mail_host       = "mail.example.net"
+  webmail_url     = "https://webmail.example.net"
+  verification_ip = "192.0.2.16"
+  mx "mx1.example.net" { priority = 10 }
+}
+tenant "acme" {
+  domain "acme.example" {
+    mailbox "info" {
+      password = env(INFO_PASSWORD)
+    }
+    mailbox "sales" {
+      password = env("SALES-PASSWORD")
+    }
+  }
+}

@@ -1,0 +1,6 @@
+platform {
+  relay {
+    host = "relay.example.net"
+    port = 587
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole mailform test suite: formatting, vet, unit and end-to-end tests,
+# and a short fuzzing run of every config parser. It installs with apt-get
+# the Debian packages of the real servers the tests need, when missing.
+#
+# Usage: scripts/test.sh            (FUZZTIME=20s by default; FUZZTIME=0 skips fuzzing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages of the real servers and tools the tests run against.
+PACKAGES=()
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+go test -count=1 ./...
+
+FUZZTIME=${FUZZTIME:-20s}
+if [ "$FUZZTIME" != "0" ]; then
+  # Minimising a new input takes up to a minute by default and stalls a
+  # short run; two seconds is plenty for inputs this small.
+  for target in FuzzLoadHCL FuzzLoadYAML FuzzFormat; do
+    echo "== fuzz $target ($FUZZTIME)"
+    go test ./schema -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 2s
+  done
+fi
+echo "== all tests passed"
