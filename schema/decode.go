@@ -13,17 +13,8 @@ import (
 // decoder turns a syntax-neutral tree into the model. It reports every
 // problem it meets and goes on, so that one run shows all of them.
 type decoder struct {
-	syn   syntax
-	diags hcl.Diagnostics
-}
-
-func (d *decoder) errorf(rng hcl.Range, detail, summary string, args ...any) {
-	d.diags = append(d.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError,
-		Summary:  fmt.Sprintf(summary, args...),
-		Detail:   detail,
-		Subject:  rng.Ptr(),
-	})
+	report
+	syn syntax
 }
 
 // decodeFile decodes one file's tree into a Config of its own; the loader

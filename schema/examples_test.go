@@ -98,3 +98,27 @@ func TestResellerExampleModel(t *testing.T) {
 		t.Errorf("effective mailbox values (-want +got):\n%s", diff)
 	}
 }
+
+// A directory may mix HCL, .yaml and .yml files; they merge into one config
+// whose references cross files and syntaxes.
+func TestMixedSyntaxDirectory(t *testing.T) {
+	cfg := loadClean(t, "testdata/valid/mixed")
+	var got []string
+	for _, tn := range cfg.Tenants {
+		for _, d := range tn.Domains {
+			for _, m := range d.Mailboxes {
+				got = append(got, tn.Name+" "+m.Effective.Address+" "+m.Effective.Quota.Value.String()+" "+place(m.NameRange))
+			}
+		}
+	}
+	want := []string{
+		"acme info@acme.example 8GB testdata/valid/mixed/acme.yaml:7:11",
+		"globex sales@globex.example 2GB testdata/valid/mixed/globex.yml:7:11",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if n := len(cfg.SecretRefs()); n != 2 {
+		t.Errorf("%d secret references, want 2", n)
+	}
+}

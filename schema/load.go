@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -77,19 +79,44 @@ func Load(dir string) (*Config, Sources, hcl.Diagnostics) {
 // LoadSources is Load on files already read: files in order, their content
 // in srcs.
 func LoadSources(dir string, files []string, srcs Sources) (*Config, hcl.Diagnostics) {
+	// Files are independent until they are merged: read them concurrently,
+	// keeping their results, and so the diagnostics, in file order.
+	type result struct {
+		part  *Config
+		diags hcl.Diagnostics
+	}
+	results := make([]result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				n, d := parse(files[i], srcs[files[i]])
+				results[i].diags = d
+				if n != nil {
+					results[i].part, d = decodeFile(n, syntaxOf(files[i]))
+					results[i].diags = append(results[i].diags, d...)
+				}
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var diags hcl.Diagnostics
 	var parts []*Config
 	broken := false
-	for _, f := range files {
-		n, d := parse(f, srcs[f])
-		diags = append(diags, d...)
-		if n == nil {
+	for _, r := range results {
+		diags = append(diags, r.diags...)
+		if r.part == nil {
 			broken = true
 			continue
 		}
-		part, d := decodeFile(n, syntaxOf(f))
-		diags = append(diags, d...)
-		parts = append(parts, part)
+		parts = append(parts, r.part)
 	}
 	cfg := merge(parts, &diags)
 	cfg.Dir = dir
@@ -99,7 +126,7 @@ func LoadSources(dir string, files []string, srcs Sources) (*Config, hcl.Diagnos
 		// checks across files would report what it holds as missing.
 		return cfg, diags
 	}
-	c := &checker{cfg: cfg, diags: diags, files: files}
+	c := &checker{report: report{diags}, cfg: cfg, files: files}
 	c.normalize()
 	sortModel(cfg)
 	c.resolve()
@@ -181,29 +208,28 @@ func sortBy[T any](s []T, key func(T) string) {
 // checker normalises, resolves and validates a merged config, collecting
 // every diagnostic.
 type checker struct {
+	report
 	cfg   *Config
-	diags hcl.Diagnostics
 	files []string
 
 	noPlatform bool // the platform block is missing, already reported
 }
 
-func (c *checker) errorf(rng hcl.Range, detail, summary string, args ...any) {
-	c.diags = append(c.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError,
-		Summary:  fmt.Sprintf(summary, args...),
-		Detail:   detail,
-		Subject:  rng.Ptr(),
-	})
+// report collects diagnostics; the decoder and the checker both add to one.
+type report struct {
+	diags hcl.Diagnostics
 }
 
-func (c *checker) warnf(rng hcl.Range, detail, summary string, args ...any) {
-	c.diags = append(c.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagWarning,
-		Summary:  fmt.Sprintf(summary, args...),
-		Detail:   detail,
-		Subject:  rng.Ptr(),
-	})
+func (r *report) errorf(rng hcl.Range, detail, summary string, args ...any) {
+	r.add(hcl.DiagError, rng, detail, fmt.Sprintf(summary, args...))
+}
+
+func (r *report) warnf(rng hcl.Range, detail, summary string, args ...any) {
+	r.add(hcl.DiagWarning, rng, detail, fmt.Sprintf(summary, args...))
+}
+
+func (r *report) add(sev hcl.DiagnosticSeverity, rng hcl.Range, detail, summary string) {
+	r.diags = append(r.diags, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: rng.Ptr()})
 }
 
 func (c *checker) problem(rng hcl.Range, p *problem) {
