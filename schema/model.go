@@ -70,6 +70,7 @@ type Platform struct {
 	POP3             *Endpoint `mf:"pop3,block" doc:"POP3 endpoint (default port 995, tls)."`
 	Submission       *Endpoint `mf:"submission,block" doc:"SMTP submission endpoint (default port 587, starttls)."`
 	MX               []*MXHost `mf:"mx,blocks,yaml=mx" doc:"The platform's MX hosts, by host name, with their priorities."`
+	SPFInclude       []string  `mf:"spf_include" doc:"Domains whose SPF lists the platform's sending hosts, included in every domain's SPF record."`
 	Relay            *Relay    `mf:"relay,block" doc:"The SMTP relay endpoint relay users send through."`
 	Quotas           []Size    `mf:"quotas" doc:"Mailbox sizes the platform sells (default 1GB to 8GB, 16GB, 25GB)."`
 	DefaultQuota     *Size     `mf:"default_quota" doc:"Quota of a mailbox that sets none (default 8GB)."`
@@ -220,6 +221,7 @@ type Domain struct {
 	DNS              string         `mf:"dns" doc:"Name of the DNS provider of this domain's zone; without it the DNS is not managed and plans print the records to set."`
 	MX               *MXMode        `mf:"mx" doc:"Where MX points: own (mail.<domain>), reseller (mail.<brand domain>) or platform (the platform's MX hosts)."`
 	DNSTTL           *int           `mf:"dns_ttl" doc:"TTL of the mail records mailform publishes (default 3600)." js:"minimum=60,maximum=604800"`
+	DNSThreshold     *int           `mf:"dns_change_threshold" doc:"Percentage of the zone's records a plan may update or delete without --force (default: the DNS provider's)." js:"minimum=0,maximum=100"`
 	MaxMailboxes     *int           `mf:"max_mailboxes" doc:"How many mailboxes the domain may have (the postmaster not counted)." js:"minimum=0"`
 	MaxQuota         *Size          `mf:"max_quota" doc:"Largest quota of a mailbox of this domain."`
 	DefaultQuota     *Size          `mf:"default_quota" doc:"Quota of a mailbox that sets none."`

@@ -41,18 +41,30 @@ var (
 var backendTypes = []providerType{
 	{"sqlite", "An SQLite file: the embedded default, no server needed.", []settingSpec{
 		{name: "path", kinds: str, doc: "Database file, relative to the config directory (default .mailform/mail.db)."},
+		ownerSetting,
 	}},
 	{"postgres", "A PostgreSQL database.", []settingSpec{
 		{name: "dsn", kinds: []SettingKind{SettingString, SettingSecret}, required: true, doc: "postgres://user@host:port/db, without a password; or env(\"NAME\") holding the whole DSN."},
 		{name: "password", kinds: secret, doc: "env(\"NAME\") or file(\"path\") holding the database password."},
+		ownerSetting,
 	}},
+}
+
+// ownerSetting lets several configs share one backend: each manages, and
+// may delete, only the tenants it created under its owner name.
+var ownerSetting = settingSpec{name: "owner", kinds: str, doc: "Name under which this config's tenants are kept (default \"default\"); configs sharing a backend each use their own, and never touch the others' tenants."}
+
+// thresholdSettings are the safety thresholds every DNS provider takes.
+var thresholdSettings = []settingSpec{
+	{name: "change_threshold", kinds: num, doc: "Percentage of a zone's records that a plan may update or delete without --force (default 30)."},
+	{name: "change_threshold_min_records", kinds: num, doc: "Zones with fewer records than this are not held to change_threshold (default 10)."},
 }
 
 // dnsTypes are the DNS providers.
 var dnsTypes = []providerType{
 	{"zonefile", "RFC 1035 zone files in a directory: the embedded default, no server needed.", []settingSpec{
 		{name: "directory", kinds: str, doc: "Directory of the zone files, relative to the config directory (default zones)."},
-		{name: "nameservers", kinds: list, doc: "NS records of a zone mailform creates."},
+		{name: "nameservers", kinds: list, required: true, doc: "NS records, and the SOA primary (the first), of a zone mailform creates."},
 		{name: "hostmaster", kinds: str, doc: "SOA contact of a zone mailform creates, as an address (default hostmaster@<zone>)."},
 	}},
 	{"rfc2136", "Any server that takes RFC 2136 dynamic updates (BIND, Knot, PowerDNS), read by AXFR.", []settingSpec{
@@ -79,6 +91,12 @@ var dnsTypes = []providerType{
 		{name: "session_token", kinds: secret, doc: "env(\"NAME\") or file(\"path\") holding a session token."},
 		{name: "hosted_zone_id", kinds: str, doc: "Hosted zone id, when lookup by name is not allowed."},
 	}},
+}
+
+func init() {
+	for i := range dnsTypes {
+		dnsTypes[i].settings = append(dnsTypes[i].settings, thresholdSettings...)
+	}
 }
 
 func typeNames(types []providerType) []string {
@@ -208,6 +226,18 @@ func (c *checker) checkSetting(kind, typ string, spec *settingSpec, s *Setting) 
 	case "hostmaster":
 		if _, p := address(s.String); p != nil {
 			c.errorf(s.Range, p.detail, "hostmaster: %s", p.summary)
+		}
+	case "change_threshold":
+		if s.Int < 0 || s.Int > 100 {
+			c.errorf(s.Range, "A percentage is 0-100; 100 turns the check off.", "change_threshold %d is out of range", s.Int)
+		}
+	case "change_threshold_min_records":
+		if s.Int < 0 {
+			c.errorf(s.Range, "Use 0 or more.", "change_threshold_min_records cannot be negative")
+		}
+	case "owner":
+		if !identifier.MatchString(s.String) {
+			c.errorf(s.Range, "An owner is lower-case letters, digits, '-', '_' and '.', such as ci-north.", "owner %q is not a valid name", s.String)
 		}
 	}
 }

@@ -75,6 +75,11 @@ func (c *checker) platform() {
 			c.errorf(r.At("port"), "The relay listens on port 25 or on any port from 1025 to 5000.", "relay port %d is not offered", *r.Port)
 		}
 	}
+	for i, h := range p.SPFInclude {
+		if pr := dnsName(h); pr != nil {
+			c.problem(p.At(fmt.Sprintf("spf_include.%d", i)), pr)
+		}
+	}
 	pe := p.Effective
 	if p.DefaultQuota != nil && !offered(pe.Quotas, *p.DefaultQuota) {
 		c.errorf(p.At("default_quota"), fmt.Sprintf("The platform sells %s; pick one of them.", sizeList(pe.Quotas)), "default_quota %s is not among the platform's quotas", *p.DefaultQuota)

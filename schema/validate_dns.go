@@ -29,6 +29,9 @@ var (
 
 // dnsSettings checks a domain's SPF, DMARC, DKIM, PEC and explicit records.
 func (c *checker) dnsSettings(d *Domain, x *index) {
+	if d.DNSThreshold != nil && (*d.DNSThreshold < 0 || *d.DNSThreshold > 100) {
+		c.errorf(d.At("dns_change_threshold"), "A percentage is 0-100; 100 turns the check off.", "dns_change_threshold %d is out of range", *d.DNSThreshold)
+	}
 	if s := d.SPF; s != nil {
 		for i, h := range s.Include {
 			if p := dnsName(h); p != nil {
@@ -187,7 +190,7 @@ func (c *checker) record(d *Domain, r *Record) {
 	}
 	data := r.Value
 	if typ == "TXT" {
-		data = quoteTXT(r.Value)
+		data = QuoteTXT(r.Value)
 	}
 	rr, err := dns.NewRR(fmt.Sprintf("%s 3600 IN %s %s", fqdn, typ, data))
 	if err != nil || rr == nil {
@@ -224,17 +227,17 @@ func relName(name, zone string) string {
 	return n
 }
 
-// quoteTXT turns text into TXT record data: quoted, in strings of at most
-// 255 bytes.
-func quoteTXT(s string) string {
+// QuoteTXT turns TXT text into zone-file data: quoted, with quotes and
+// backslashes escaped, in strings of at most 255 bytes.
+func QuoteTXT(s string) string {
 	var b strings.Builder
-	for len(s) > 0 || b.Len() == 0 {
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	for first := true; first || len(s) > 0; first = false {
 		n := min(len(s), 255)
-		chunk := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s[:n])
-		if b.Len() > 0 {
+		if !first {
 			b.WriteByte(' ')
 		}
-		b.WriteString(`"` + chunk + `"`)
+		b.WriteString(`"` + esc.Replace(s[:n]) + `"`)
 		s = s[n:]
 	}
 	return b.String()

@@ -204,8 +204,8 @@ func TestQuoteTXT(t *testing.T) {
 		long:             `"` + strings.Repeat("a", 255) + `" "` + strings.Repeat("a", 45) + `"`,
 		"":               `""`,
 	} {
-		if got := quoteTXT(in); got != want {
-			t.Errorf("quoteTXT(%q) = %s, want %s", in, got, want)
+		if got := QuoteTXT(in); got != want {
+			t.Errorf("QuoteTXT(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

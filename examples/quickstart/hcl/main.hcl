@@ -18,8 +18,9 @@ platform {
 }
 
 dns_provider "local" {
-  type      = "zonefile"
-  directory = "zones"
+  type        = "zonefile"
+  directory   = "zones"
+  nameservers = ["ns1.example.net", "ns2.example.net"]
 }
 
 tenant "acme" {

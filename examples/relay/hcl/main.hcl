@@ -20,7 +20,8 @@ platform {
 }
 
 dns_provider "local" {
-  type = "zonefile"
+  type        = "zonefile"
+  nameservers = ["ns1.example.net", "ns2.example.net"]
 }
 
 tenant "shopco" {

@@ -9,5 +9,6 @@ platform {
 }
 
 dns_provider "local" {
-  type = "zonefile"
+  type        = "zonefile"
+  nameservers = ["ns1.example.net"]
 }

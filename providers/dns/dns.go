@@ -1,0 +1,126 @@
+// Package dns is the DNS side of mailform's providers: the interface a DNS
+// provider implements, built on libdns's interfaces and record types, and
+// the capabilities each declares as data, so that a plan is checked against
+// them before any request is made.
+//
+// Records are libdns.RR values: a name relative to the zone ("@" for the
+// apex), a TTL, a type and the unescaped data (a TXT's text without quotes).
+package dns
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/libdns/libdns"
+
+	"github.com/mailform/mailform/schema"
+)
+
+// Provider is a DNS provider. GetRecords reads a whole zone in one request;
+// everything else is optional and found by type assertion:
+//
+//   - Updater writes all the changes of a zone in one go (preferred);
+//     otherwise libdns.RecordSetter and libdns.RecordDeleter are used;
+//   - libdns.ZoneLister tells which zones exist;
+//   - ZoneCreator creates a zone;
+//   - lock.Locker keeps a second apply out.
+type Provider interface {
+	libdns.RecordGetter
+	Capabilities() Capabilities
+}
+
+// Capabilities is what a provider can do. The zero value can do nothing.
+type Capabilities struct {
+	RecordTypes []string      // the types it can write
+	MinTTL      time.Duration // the smallest TTL it keeps as given
+	MaxTTL      time.Duration // the largest; 0: no limit
+	Atomic      bool          // UpdateZone applies a zone's changes all or nothing
+	ListZones   bool          // it implements libdns.ZoneLister
+	CreateZones bool          // it implements ZoneCreator
+}
+
+// Supports reports whether records of type t can be written.
+func (c Capabilities) Supports(t string) bool {
+	for _, x := range c.RecordTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Check returns why a record cannot be written, or nil.
+func (c Capabilities) Check(rr libdns.RR) error {
+	if !c.Supports(rr.Type) {
+		return fmt.Errorf("%s records are not supported (this provider writes %s)", rr.Type, strings.Join(c.RecordTypes, ", "))
+	}
+	if rr.TTL < c.MinTTL || (c.MaxTTL > 0 && rr.TTL > c.MaxTTL) {
+		return fmt.Errorf("TTL %v of %s %s is outside what this provider keeps (%v to %v)", rr.TTL, rr.Name, rr.Type, c.MinTTL, c.MaxTTL)
+	}
+	return nil
+}
+
+// RRSet is the content an rrset (records of one name and type) must have
+// after an update. No records means the rrset is deleted.
+type RRSet struct {
+	Name    string // relative to the zone, "@" for the apex
+	Type    string
+	Records []libdns.RR
+}
+
+// Updater writes all the changes of one zone in one request. Each RRSet
+// replaces the rrset of its name and type; nothing else in the zone
+// changes. With Capabilities.Atomic, either all are written or none.
+type Updater interface {
+	UpdateZone(ctx context.Context, zone string, sets []RRSet) error
+}
+
+// ZoneCreator creates an empty zone, with the SOA and NS records the
+// provider's settings give it.
+type ZoneCreator interface {
+	CreateZone(ctx context.Context, zone string) error
+}
+
+// Key identifies an rrset: its name, lower case, and its type.
+type Key struct {
+	Name, Type string
+}
+
+func (k Key) String() string { return k.Name + " " + k.Type }
+
+// KeyOf is the rrset key of a record.
+func KeyOf(rr libdns.RR) Key { return Key{strings.ToLower(rr.Name), strings.ToUpper(rr.Type)} }
+
+// Group sorts records into rrsets.
+func Group(rrs []libdns.RR) map[Key][]libdns.RR {
+	out := map[Key][]libdns.RR{}
+	for _, rr := range rrs {
+		k := KeyOf(rr)
+		out[k] = append(out[k], rr)
+	}
+	return out
+}
+
+// Canonical puts an rrset's records in a stable order, so that two rrsets
+// compare equal when they hold the same records.
+func Canonical(rrs []libdns.RR) []libdns.RR {
+	out := append([]libdns.RR(nil), rrs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Data < out[j].Data })
+	return out
+}
+
+// Line writes a record in zone-file syntax, absolute, for a zone.
+func Line(zone string, rr libdns.RR) string {
+	name := libdns.AbsoluteName(rr.Name, zone)
+	if !strings.HasSuffix(name, ".") {
+		name += "."
+	}
+	data := rr.Data
+	if rr.Type == "TXT" {
+		data = schema.QuoteTXT(data)
+	}
+	return fmt.Sprintf("%s\t%d\tIN\t%s\t%s", name, int(rr.TTL.Seconds()), rr.Type, data)
+}

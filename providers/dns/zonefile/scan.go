@@ -1,0 +1,232 @@
+package zonefile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/libdns/libdns"
+	mdns "github.com/miekg/dns"
+
+	"github.com/mailform/mailform/providers/dns"
+)
+
+// entry is one logical entry of a zone file: a record, a directive, or
+// lines holding nothing but blanks and comments. A record may span lines
+// within parentheses.
+type entry struct {
+	text     string // the lines, each ending in "\n"
+	record   bool
+	implicit bool    // a record whose owner is the previous record's (blank owner)
+	rr       mdns.RR // the parsed record
+}
+
+// zoneText is a zone file as entries, so that records can be removed and
+// added while every other line stays exactly as it was.
+type zoneText struct {
+	zone    string // "example.com."
+	entries []*entry
+}
+
+// parseZone reads a zone file. It keeps the text of every entry, and pairs
+// each record entry with the record miekg/dns parses from it.
+func parseZone(zone, filename string, src string) (*zoneText, error) {
+	z := &zoneText{zone: zone, entries: splitEntries(src)}
+	for _, e := range z.entries {
+		if d := strings.Fields(e.text); !e.record && len(d) > 0 && (strings.EqualFold(d[0], "$GENERATE") || strings.EqualFold(d[0], "$INCLUDE")) {
+			return nil, fmt.Errorf("%s: mailform cannot edit a zone file that uses %s; keep the mail records in a file without it", filename, strings.ToUpper(d[0]))
+		}
+	}
+	zp := mdns.NewZoneParser(strings.NewReader(src), zone, filename)
+	zp.SetIncludeAllowed(false)
+	i := 0
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		for i < len(z.entries) && !z.entries[i].record {
+			i++
+		}
+		if i == len(z.entries) {
+			return nil, fmt.Errorf("%s: more records than entries; $GENERATE is not supported", filename)
+		}
+		z.entries[i].rr = rr
+		i++
+	}
+	if err := zp.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	for ; i < len(z.entries); i++ {
+		if z.entries[i].record {
+			return nil, fmt.Errorf("%s: cannot read the entry %q", filename, strings.TrimSpace(z.entries[i].text))
+		}
+	}
+	return z, nil
+}
+
+// splitEntries cuts a zone file into entries, following quotes, comments and
+// parentheses.
+func splitEntries(src string) []*entry {
+	var out []*entry
+	var cur strings.Builder
+	depth, inQuote, escaped, inComment := 0, false, false, false
+	content := false // the entry has something besides blanks and comments
+	flush := func() {
+		text := cur.String()
+		cur.Reset()
+		if text == "" {
+			return
+		}
+		e := &entry{text: text}
+		trimmed := strings.TrimLeft(text, " \t")
+		if content && !strings.HasPrefix(trimmed, "$") {
+			e.record = true
+			e.implicit = text[0] == ' ' || text[0] == '\t'
+		}
+		out = append(out, e)
+		content = false
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		cur.WriteByte(c)
+		switch {
+		case inComment:
+			if c == '\n' {
+				inComment = false
+				if depth == 0 {
+					flush()
+				}
+			}
+		case escaped:
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case inQuote:
+			if c == '"' {
+				inQuote = false
+			}
+		case c == '"':
+			inQuote, content = true, true
+		case c == ';':
+			inComment = true
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth > 0 {
+				depth--
+			}
+		case c == '\n':
+			if depth == 0 {
+				flush()
+			}
+		case c != ' ' && c != '\t' && c != '\r':
+			content = true
+		}
+	}
+	if cur.Len() > 0 {
+		if !strings.HasSuffix(cur.String(), "\n") {
+			cur.WriteByte('\n')
+		}
+		flush()
+	}
+	return out
+}
+
+// records returns the zone's records as libdns.RR, relative to the zone,
+// without the SOA.
+func (z *zoneText) records() []libdns.RR {
+	var out []libdns.RR
+	for _, e := range z.entries {
+		if e.rr != nil && e.rr.Header().Rrtype != mdns.TypeSOA {
+			out = append(out, dns.FromMiekg(z.zone, e.rr))
+		}
+	}
+	return out
+}
+
+// soa returns the SOA entry.
+func (z *zoneText) soa() *entry {
+	for _, e := range z.entries {
+		if e.rr != nil && e.rr.Header().Rrtype == mdns.TypeSOA {
+			return e
+		}
+	}
+	return nil
+}
+
+// replace makes each rrset in sets hold exactly its records: the entries of
+// its name and type are removed and the new records appended. An entry that
+// took its owner from a removed one gets its owner written in front.
+func (z *zoneText) replace(sets []dns.RRSet) error {
+	drop := map[dns.Key]bool{}
+	for _, s := range sets {
+		drop[dns.Key{Name: strings.ToLower(s.Name), Type: strings.ToUpper(s.Type)}] = true
+	}
+	var kept []*entry
+	ownerGone := false
+	for _, e := range z.entries {
+		if e.rr == nil {
+			kept = append(kept, e)
+			continue
+		}
+		if drop[dns.KeyOf(dns.FromMiekg(z.zone, e.rr))] {
+			if !e.implicit {
+				ownerGone = true
+			}
+			continue
+		}
+		if e.implicit && ownerGone {
+			// Its owner was on the removed line: write the owner in front
+			// of the line, which otherwise stays as it was.
+			e = &entry{text: e.rr.Header().Name + e.text, record: true, rr: e.rr}
+		}
+		if !e.implicit {
+			ownerGone = false
+		}
+		kept = append(kept, e)
+	}
+	var added []*entry
+	for _, s := range sets {
+		for _, rr := range s.Records {
+			parsed, err := dns.ToMiekg(z.zone, rr)
+			if err != nil {
+				return err
+			}
+			added = append(added, &entry{text: dns.Line(z.zone, rr) + "\n", record: true, rr: parsed})
+		}
+	}
+	if len(added) > 0 && !z.hasMarker(kept) {
+		kept = append(kept, &entry{text: "\n" + marker + "\n"})
+	}
+	z.entries = append(kept, added...)
+	return nil
+}
+
+const marker = "; Mail records managed by mailform."
+
+func (z *zoneText) hasMarker(entries []*entry) bool {
+	for _, e := range entries {
+		if strings.Contains(e.text, marker) {
+			return true
+		}
+	}
+	return false
+}
+
+// setSerial writes the SOA again, on one line, with a new serial.
+func (z *zoneText) setSerial(serial uint32) error {
+	e := z.soa()
+	if e == nil {
+		return fmt.Errorf("zone %s has no SOA record", z.zone)
+	}
+	soa := mdns.Copy(e.rr).(*mdns.SOA)
+	soa.Serial = serial
+	e.rr = soa
+	e.text = soa.String() + "\n"
+	e.implicit = false
+	return nil
+}
+
+func (z *zoneText) String() string {
+	var b strings.Builder
+	for _, e := range z.entries {
+		b.WriteString(e.text)
+	}
+	return b.String()
+}

@@ -1,0 +1,237 @@
+// Package mailtest is the conformance suite every mail backend passes: what
+// Apply writes, Read gives back; a failed Apply leaves nothing behind; a
+// retired mailbox comes back when created again.
+package mailtest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mailform/mailform/providers/mail"
+)
+
+// Open returns a new, empty backend for one test.
+type Open func(t *testing.T) mail.Backend
+
+const (
+	infoHash = "{SHA512-CRYPT}$6$5ab62dd47c81c15e$rdfseFDLhtCkR4t7z/zICIAwissrbNU1Le1PCZnGOaZY0BYfC8RHnAvjUWg2LMSl160ZBrCAOPa8T1caGXUCX/"
+	gb       = int64(1 << 30)
+)
+
+// compare leaves out the password (checked by Verify) and the DKIM private
+// key (checked apart).
+var compare = cmp.Options{
+	cmpopts.IgnoreFields(mail.Mailbox{}, "Password"),
+	cmpopts.IgnoreFields(mail.RelayUser{}, "Password"),
+	cmpopts.IgnoreFields(mail.Domain{}, "Logo"),
+	cmpopts.EquateEmpty(),
+}
+
+func fixture() *mail.State {
+	start := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2026, 8, 25, 0, 0, 0, 0, time.UTC)
+	return &mail.State{
+		Tenants: []*mail.Tenant{{Name: "acme", Owner: "default", DisplayName: "ACME", MaxMailboxes: 10, MaxQuota: 16 * gb,
+			Managers: []mail.Manager{{Address: "it@acme.example", Name: "IT", Domains: []string{"acme.example"}}}}},
+		Domains: []*mail.Domain{{Name: "acme.example", Tenant: "acme", Branding: "customer", MaxMailboxes: 5, MaxQuota: 8 * gb,
+			DefaultQuota: 4 * gb, DefaultSendLimit: 250, Services: []string{"imap", "smtp", "webmail"}, AllowedIPs: []string{"198.51.100.20", "2001:db8::/48"},
+			CatchAll: "info@acme.example", Require2FA: true, CustomTitle: "ACME", LogoSHA256: "abc", Logo: []byte("png"),
+			VerificationToken: "d123456789", Active: true}},
+		AliasDomains: []*mail.AliasDomain{{Name: "xn--acm-bma.example", Target: "acme.example", VerificationToken: "d987654321", Active: true}},
+		Mailboxes: []*mail.Mailbox{
+			{Address: "info@acme.example", Name: "Info", Quota: 4 * gb, Password: mail.Password{Hash: infoHash}, Services: []string{"imap", "smtp"},
+				AllowedIPs: []string{"198.51.100.20"}, SendLimit: 250, Require2FA: true, Forward: []string{"boss@example.org"}, KeepCopy: true,
+				Autoresponder: &mail.Autoresponder{Subject: "Away", Body: "Back soon.\n", Start: &start, End: &end},
+				Archive: &mail.Archive{RetentionYears: 10, Delegates: []string{"it@acme.example"}}, Active: true},
+			{Address: "postmaster@acme.example", Quota: 50 << 20, Password: mail.PlainPassword("pm-secret"), Services: []string{"imap"}, Postmaster: true, Active: true},
+			{Address: "shop@acme.example", Quota: 2 * gb, Password: mail.PlainPassword("shop-secret"), Services: []string{"imap", "smtp"},
+				SendLimit: 1000, Forward: []string{"orders@example.org", "info@acme.example"}, KeepCopy: false, Active: true},
+		},
+		Aliases:    []*mail.Alias{{Address: "sales@acme.example", Goto: []string{"info@acme.example", "shop@acme.example"}}},
+		RelayUsers: []*mail.RelayUser{{Name: "web", Tenant: "acme", Password: mail.PlainPassword("relay-secret"), SenderDomains: []string{"acme.example"}, Active: true, Priority: "high", Notes: "site"}},
+		DKIMKeys:   []*mail.DKIMKey{{Domain: "acme.example", Selector: "mail", Algorithm: "rsa", Bits: 2048, PublicKey: "MIIB", PrivateKey: "-----BEGIN", Active: true}},
+	}
+}
+
+// creates turns a state into the operations that create it, parents first.
+func creates(st *mail.State) []mail.Op {
+	var ops []mail.Op
+	for _, t := range st.Tenants {
+		ops = append(ops, mail.Op{Action: mail.Create, Tenant: t})
+	}
+	for _, d := range st.Domains {
+		ops = append(ops, mail.Op{Action: mail.Create, Domain: d})
+	}
+	for _, a := range st.AliasDomains {
+		ops = append(ops, mail.Op{Action: mail.Create, AliasDomain: a})
+	}
+	for _, k := range st.DKIMKeys {
+		ops = append(ops, mail.Op{Action: mail.Create, DKIMKey: k})
+	}
+	for _, m := range st.Mailboxes {
+		ops = append(ops, mail.Op{Action: mail.Create, Mailbox: m})
+	}
+	for _, a := range st.Aliases {
+		ops = append(ops, mail.Op{Action: mail.Create, Alias: a})
+	}
+	for _, u := range st.RelayUsers {
+		ops = append(ops, mail.Op{Action: mail.Create, RelayUser: u})
+	}
+	return ops
+}
+
+// Run runs the suite.
+func Run(t *testing.T, open Open) {
+	ctx := context.Background()
+
+	t.Run("empty", func(t *testing.T) {
+		st, err := open(t).Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(st.Tenants) + len(st.Domains) + len(st.Mailboxes) + len(st.Aliases); n != 0 {
+			t.Errorf("a new backend holds %d objects", n)
+		}
+	})
+
+	t.Run("round trip", func(t *testing.T) {
+		b := open(t)
+		want := fixture()
+		if err := b.Apply(ctx, creates(want)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Owner = got.Owner
+		if diff := cmp.Diff(want, got, compare); diff != "" {
+			t.Errorf("read back (-applied +read):\n%s", diff)
+		}
+		for _, m := range got.Mailboxes {
+			if !strings.HasPrefix(m.Password.Hash, "{") {
+				t.Errorf("%s: password stored without its scheme: %.12s…", m.Address, m.Password.Hash)
+			}
+		}
+		if !mail.PlainPassword("pm-secret").Matches(got.Mailboxes[1].Password) || !mail.PlainPassword("relay-secret").Matches(got.RelayUsers[0].Password) {
+			t.Error("a password from a secret does not verify against what was stored")
+		}
+		if got.DKIMKeys[0].PrivateKey != "-----BEGIN" {
+			t.Error("the DKIM private key was not stored")
+		}
+	})
+
+	t.Run("update", func(t *testing.T) {
+		b := open(t)
+		st := fixture()
+		if err := b.Apply(ctx, creates(st)); err != nil {
+			t.Fatal(err)
+		}
+		m := *st.Mailboxes[0]
+		m.Quota, m.Forward, m.KeepCopy, m.Autoresponder, m.Archive, m.Services = 8*gb, nil, false, nil, nil, []string{"imap", "pop3"}
+		d := *st.Domains[0]
+		d.CatchAll, d.Services = "", []string{"imap", "pop3"}
+		a := &mail.Alias{Address: "sales@acme.example", Goto: []string{"info@acme.example"}}
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Domain: &d}, {Action: mail.Update, Mailbox: &m}, {Action: mail.Update, Alias: a}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(&m, got.Mailboxes[0], compare); diff != "" {
+			t.Errorf("mailbox (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(&d, got.Domains[0], compare); diff != "" {
+			t.Errorf("domain (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(a, got.Aliases[0], compare); diff != "" {
+			t.Errorf("alias (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("retire and revive", func(t *testing.T) {
+		b := open(t)
+		st := fixture()
+		if err := b.Apply(ctx, creates(st)); err != nil {
+			t.Fatal(err)
+		}
+		shop := st.Mailboxes[2]
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Delete, Mailbox: shop}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := b.Read(ctx)
+		for _, m := range got.Mailboxes {
+			if m.Address == shop.Address {
+				t.Fatal("a retired mailbox is still read")
+			}
+		}
+		again := *shop
+		again.Password = mail.PlainPassword("new-secret")
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Create, Mailbox: &again}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = b.Read(ctx)
+		var back *mail.Mailbox
+		for _, m := range got.Mailboxes {
+			if m.Address == shop.Address {
+				back = m
+			}
+		}
+		if back == nil || !back.Active || !mail.PlainPassword("new-secret").Matches(back.Password) {
+			t.Errorf("the mailbox did not come back: %+v", back)
+		}
+	})
+
+	t.Run("all or nothing", func(t *testing.T) {
+		b := open(t)
+		ops := creates(fixture())
+		ops = append(ops, mail.Op{Action: mail.Create, DKIMKey: &mail.DKIMKey{Domain: "acme.example", Selector: "broken"}})
+		if err := b.Apply(ctx, ops); err == nil {
+			t.Fatal("an operation that cannot be done did not fail")
+		} else if !strings.Contains(err.Error(), "broken._domainkey.acme.example") {
+			t.Errorf("the error does not say which object: %v", err)
+		}
+		got, err := b.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(got.Tenants) + len(got.Domains) + len(got.Mailboxes); n != 0 {
+			t.Errorf("a failed apply left %d objects", n)
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		b := open(t)
+		st := fixture()
+		if err := b.Apply(ctx, creates(st)); err != nil {
+			t.Fatal(err)
+		}
+		var ops []mail.Op
+		for _, u := range st.RelayUsers {
+			ops = append(ops, mail.Op{Action: mail.Delete, RelayUser: u})
+		}
+		for _, a := range st.Aliases {
+			ops = append(ops, mail.Op{Action: mail.Delete, Alias: a})
+		}
+		for _, m := range st.Mailboxes {
+			ops = append(ops, mail.Op{Action: mail.Delete, Mailbox: m})
+		}
+		for _, k := range st.DKIMKeys {
+			ops = append(ops, mail.Op{Action: mail.Delete, DKIMKey: k})
+		}
+		ops = append(ops, mail.Op{Action: mail.Delete, AliasDomain: st.AliasDomains[0]}, mail.Op{Action: mail.Delete, Domain: st.Domains[0]}, mail.Op{Action: mail.Delete, Tenant: st.Tenants[0]})
+		if err := b.Apply(ctx, ops); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := b.Read(ctx)
+		if n := len(got.Tenants) + len(got.Domains) + len(got.AliasDomains) + len(got.Mailboxes) + len(got.Aliases) + len(got.RelayUsers) + len(got.DKIMKeys); n != 0 {
+			t.Errorf("%d objects left after deleting everything: %+v", n, got)
+		}
+	})
+}

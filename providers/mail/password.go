@@ -1,0 +1,99 @@
+package mail
+
+import (
+	"crypto/subtle"
+	"errors"
+	"strings"
+
+	"github.com/GehirnInc/crypt"
+	_ "github.com/GehirnInc/crypt/md5_crypt"    // $1$
+	_ "github.com/GehirnInc/crypt/sha256_crypt" // $5$
+	_ "github.com/GehirnInc/crypt/sha512_crypt" // $6$
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/mailform/mailform/schema"
+)
+
+// Password is a mailbox's or relay user's password: a stored hash, as the
+// backend holds it and the mail servers check it, or the plaintext a
+// secret reference resolved to, which is only ever hashed or verified.
+// Neither is ever printed: String, JSON and the plan all say (sensitive).
+type Password struct {
+	Hash  string // "{SCHEME}…", as stored
+	Plain string // from env() or file(); never stored, never shown
+}
+
+// HashPassword wraps a crypt hash from the config in the stored form,
+// "{SCHEME}hash", the form Dovecot reads.
+func HashPassword(h string) Password {
+	return Password{Hash: Stored(h)}
+}
+
+// PlainPassword wraps a plaintext resolved from a secret reference.
+func PlainPassword(p string) Password {
+	return Password{Plain: p}
+}
+
+// Stored writes a crypt hash with its scheme prefix, as the backend keeps
+// it: "$6$…" becomes "{SHA512-CRYPT}$6$…", {CRYPT-MD5} becomes {MD5-CRYPT}.
+func Stored(h string) string {
+	scheme := schema.HashScheme(h)
+	if scheme == "" {
+		return h
+	}
+	body := h
+	if strings.HasPrefix(h, "{") {
+		body = h[strings.Index(h, "}")+1:]
+	}
+	return "{" + scheme + "}" + body
+}
+
+func (p Password) String() string { return "(sensitive)" }
+
+// MarshalText keeps a password out of any JSON.
+func (p Password) MarshalText() ([]byte, error) { return []byte("(sensitive)"), nil }
+
+// IsZero reports whether no password is set.
+func (p Password) IsZero() bool { return p.Hash == "" && p.Plain == "" }
+
+// Matches reports whether the desired password p is what the stored live
+// password holds: a plaintext is verified against the live hash, a hash is
+// compared as stored.
+func (p Password) Matches(live Password) bool {
+	if p.Plain != "" {
+		return Verify(live.Hash, p.Plain)
+	}
+	return subtle.ConstantTimeCompare([]byte(Stored(p.Hash)), []byte(Stored(live.Hash))) == 1
+}
+
+// ForStorage is the hash to store: the configured hash, or a new
+// SHA512-CRYPT hash of the plaintext.
+func (p Password) ForStorage() (string, error) {
+	if p.Plain == "" {
+		if p.Hash == "" {
+			return "", errors.New("no password")
+		}
+		return Stored(p.Hash), nil
+	}
+	h, err := crypt.SHA512.New().Generate([]byte(p.Plain), nil)
+	if err != nil {
+		return "", err
+	}
+	return "{SHA512-CRYPT}" + h, nil
+}
+
+// Verify checks a plaintext against a stored hash. Schemes it cannot check
+// count as a mismatch, so that the password is set again.
+func Verify(stored, plain string) bool {
+	body := stored
+	if i := strings.Index(stored, "}"); strings.HasPrefix(stored, "{") && i > 0 {
+		body = stored[i+1:]
+	}
+	switch {
+	case strings.HasPrefix(body, "$2"):
+		return bcrypt.CompareHashAndPassword([]byte(body), []byte(plain)) == nil
+	case strings.HasPrefix(body, "$1$"), strings.HasPrefix(body, "$5$"), strings.HasPrefix(body, "$6$"):
+		return crypt.NewFromHash(body).Verify(body, []byte(plain)) == nil
+	}
+	return false
+}

@@ -1,0 +1,50 @@
+package mail
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestPassword(t *testing.T) {
+	const sha512 = "$6$5ab62dd47c81c15e$rdfseFDLhtCkR4t7z/zICIAwissrbNU1Le1PCZnGOaZY0BYfC8RHnAvjUWg2LMSl160ZBrCAOPa8T1caGXUCX/" // quickstart-info
+	const md5 = "$1$abcdefgh$/Cz1vZATHWXL.p7j3M.c20"                                                                            // imported
+	const blf = "$2a$10$P8QhDQbzPaOB5TEAtjvf4ebsJda2l/uc6d8w7i7J6j3G8DnyanFVu"                                                  // reseller-mario
+	for _, tc := range []struct {
+		stored, plain string
+		want          bool
+	}{
+		{"{SHA512-CRYPT}" + sha512, "quickstart-info", true},
+		{"{SHA512-CRYPT}" + sha512, "wrong", false},
+		{"{MD5-CRYPT}" + md5, "imported", true},
+		{"{BLF-CRYPT}" + blf, "reseller-mario", true},
+		{"{BLF-CRYPT}" + blf, "reseller-luigi", false},
+		{"{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA", "x", false},
+	} {
+		if got := Verify(tc.stored, tc.plain); got != tc.want {
+			t.Errorf("Verify(%.20s…, %q) = %v", tc.stored, tc.plain, got)
+		}
+	}
+	if got := Stored(sha512); got != "{SHA512-CRYPT}"+sha512 {
+		t.Errorf("Stored = %s", got)
+	}
+	if got := Stored("{CRYPT-MD5}" + md5); got != "{MD5-CRYPT}"+md5 {
+		t.Errorf("Stored = %s", got)
+	}
+
+	p := PlainPassword("n3w-secret")
+	h, err := p.ForStorage()
+	if err != nil || !strings.HasPrefix(h, "{SHA512-CRYPT}$6$") {
+		t.Fatalf("ForStorage = %q, %v", h, err)
+	}
+	if !p.Matches(Password{Hash: h}) || PlainPassword("other").Matches(Password{Hash: h}) {
+		t.Error("a plaintext does not match its own hash, or matches another's")
+	}
+	if !HashPassword(sha512).Matches(Password{Hash: "{SHA512-CRYPT}" + sha512}) {
+		t.Error("a hash does not match its stored form")
+	}
+	b, _ := json.Marshal(struct{ P Password }{p})
+	if strings.Contains(string(b), "n3w") || p.String() != "(sensitive)" {
+		t.Errorf("a password shows: %s %s", b, p)
+	}
+}

@@ -1,0 +1,214 @@
+package sql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// dialect is what differs between the SQL databases the backend runs on.
+type dialect struct {
+	name  string
+	types map[string]string // {{bool}}, {{blob}}, … in the migrations
+	// rebind turns the ? placeholders of a query into the database's.
+	rebind func(string) string
+}
+
+var sqlite = dialect{
+	name: "sqlite",
+	types: map[string]string{
+		"{{bool}}": "INTEGER", "{{blob}}": "BLOB", "{{bigint}}": "INTEGER",
+		"{{ts}}": "TEXT", "{{now}}": "CURRENT_TIMESTAMP",
+	},
+	rebind: func(q string) string { return q },
+}
+
+// migration is one step of the schema. Steps are never edited once released:
+// a change is a new step.
+type migration struct {
+	version    int
+	statements []string
+}
+
+// migrations build the schema. The core tables are PostfixAdmin's (domain,
+// mailbox, alias, alias_domain) with the columns its Postfix and Dovecot
+// queries read; mailform's own data is in the mf_ tables beside them.
+var migrations = []migration{{1, []string{
+	`CREATE TABLE domain (
+		domain      VARCHAR(255) NOT NULL PRIMARY KEY,
+		description VARCHAR(255) NOT NULL DEFAULT '',
+		aliases     INTEGER NOT NULL DEFAULT 0,
+		mailboxes   INTEGER NOT NULL DEFAULT 0,
+		maxquota    {{bigint}} NOT NULL DEFAULT 0,
+		quota       {{bigint}} NOT NULL DEFAULT 0,
+		transport   VARCHAR(255) NOT NULL DEFAULT 'virtual',
+		backupmx    {{bool}} NOT NULL DEFAULT 0,
+		created     {{ts}} NOT NULL DEFAULT {{now}},
+		modified    {{ts}} NOT NULL DEFAULT {{now}},
+		active      {{bool}} NOT NULL DEFAULT 1
+	)`,
+	`CREATE TABLE mailbox (
+		username   VARCHAR(255) NOT NULL PRIMARY KEY,
+		password   VARCHAR(255) NOT NULL,
+		name       VARCHAR(255) NOT NULL DEFAULT '',
+		maildir    VARCHAR(255) NOT NULL,
+		quota      {{bigint}} NOT NULL DEFAULT 0,
+		local_part VARCHAR(255) NOT NULL,
+		domain     VARCHAR(255) NOT NULL,
+		created    {{ts}} NOT NULL DEFAULT {{now}},
+		modified   {{ts}} NOT NULL DEFAULT {{now}},
+		active     {{bool}} NOT NULL DEFAULT 1
+	)`,
+	`CREATE INDEX mailbox_domain ON mailbox (domain)`,
+	`CREATE TABLE alias (
+		address  VARCHAR(255) NOT NULL PRIMARY KEY,
+		goto     TEXT NOT NULL,
+		domain   VARCHAR(255) NOT NULL,
+		created  {{ts}} NOT NULL DEFAULT {{now}},
+		modified {{ts}} NOT NULL DEFAULT {{now}},
+		active   {{bool}} NOT NULL DEFAULT 1
+	)`,
+	`CREATE INDEX alias_domain_idx ON alias (domain)`,
+	`CREATE TABLE alias_domain (
+		alias_domain  VARCHAR(255) NOT NULL PRIMARY KEY,
+		target_domain VARCHAR(255) NOT NULL,
+		created       {{ts}} NOT NULL DEFAULT {{now}},
+		modified      {{ts}} NOT NULL DEFAULT {{now}},
+		active        {{bool}} NOT NULL DEFAULT 1
+	)`,
+	`CREATE INDEX alias_domain_target ON alias_domain (target_domain)`,
+	`CREATE TABLE mf_tenant (
+		name          VARCHAR(255) NOT NULL PRIMARY KEY,
+		owner         VARCHAR(255) NOT NULL DEFAULT 'default',
+		display_name  VARCHAR(255) NOT NULL DEFAULT '',
+		max_mailboxes INTEGER NOT NULL DEFAULT 0,
+		max_quota     {{bigint}} NOT NULL DEFAULT 0,
+		require_2fa   {{bool}} NOT NULL DEFAULT 0
+	)`,
+	`CREATE TABLE mf_manager (
+		tenant  VARCHAR(255) NOT NULL,
+		address VARCHAR(255) NOT NULL,
+		name    VARCHAR(255) NOT NULL DEFAULT '',
+		domains TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (tenant, address)
+	)`,
+	`CREATE TABLE mf_domain (
+		domain             VARCHAR(255) NOT NULL PRIMARY KEY,
+		tenant             VARCHAR(255) NOT NULL,
+		branding           VARCHAR(16) NOT NULL DEFAULT 'none',
+		max_quota          {{bigint}} NOT NULL DEFAULT 0,
+		default_quota      {{bigint}} NOT NULL DEFAULT 0,
+		default_send_limit INTEGER NOT NULL DEFAULT 0,
+		imap               {{bool}} NOT NULL DEFAULT 1,
+		pop3               {{bool}} NOT NULL DEFAULT 1,
+		smtp               {{bool}} NOT NULL DEFAULT 1,
+		webmail            {{bool}} NOT NULL DEFAULT 1,
+		allowed_ips        TEXT NOT NULL DEFAULT '',
+		require_2fa        {{bool}} NOT NULL DEFAULT 0,
+		custom_hostname    VARCHAR(255) NOT NULL DEFAULT '',
+		custom_title       VARCHAR(255) NOT NULL DEFAULT '',
+		custom_logo        {{blob}},
+		custom_logo_sha256 VARCHAR(64) NOT NULL DEFAULT '',
+		verification_token VARCHAR(16) NOT NULL DEFAULT ''
+	)`,
+	`CREATE INDEX mf_domain_tenant ON mf_domain (tenant)`,
+	`CREATE TABLE mf_alias_domain (
+		alias_domain       VARCHAR(255) NOT NULL PRIMARY KEY,
+		verification_token VARCHAR(16) NOT NULL DEFAULT ''
+	)`,
+	`CREATE TABLE mf_mailbox (
+		username          VARCHAR(255) NOT NULL PRIMARY KEY,
+		imap              {{bool}} NOT NULL DEFAULT 1,
+		pop3              {{bool}} NOT NULL DEFAULT 1,
+		smtp              {{bool}} NOT NULL DEFAULT 1,
+		webmail           {{bool}} NOT NULL DEFAULT 1,
+		allow_nets        TEXT NOT NULL DEFAULT '',
+		send_limit        INTEGER NOT NULL DEFAULT 0,
+		require_2fa       {{bool}} NOT NULL DEFAULT 0,
+		postmaster        {{bool}} NOT NULL DEFAULT 0,
+		archive_years     INTEGER NOT NULL DEFAULT 0,
+		archive_delegates TEXT NOT NULL DEFAULT '',
+		autoreply         {{bool}} NOT NULL DEFAULT 0,
+		autoreply_subject TEXT NOT NULL DEFAULT '',
+		autoreply_body    TEXT NOT NULL DEFAULT '',
+		autoreply_start   {{ts}},
+		autoreply_end     {{ts}},
+		retired           {{ts}}
+	)`,
+	`CREATE TABLE mf_relay_user (
+		name             VARCHAR(255) NOT NULL PRIMARY KEY,
+		tenant           VARCHAR(255) NOT NULL,
+		password         VARCHAR(255) NOT NULL,
+		sender_domains   TEXT NOT NULL DEFAULT '',
+		sender_addresses TEXT NOT NULL DEFAULT '',
+		active           {{bool}} NOT NULL DEFAULT 1,
+		priority         VARCHAR(16) NOT NULL DEFAULT 'normal',
+		notes            TEXT NOT NULL DEFAULT ''
+	)`,
+	`CREATE TABLE mf_dkim_key (
+		domain      VARCHAR(255) NOT NULL,
+		selector    VARCHAR(255) NOT NULL,
+		algorithm   VARCHAR(16) NOT NULL,
+		bits        INTEGER NOT NULL DEFAULT 0,
+		public_key  TEXT NOT NULL,
+		private_key TEXT NOT NULL,
+		active      {{bool}} NOT NULL DEFAULT 0,
+		created     {{ts}} NOT NULL DEFAULT {{now}},
+		PRIMARY KEY (domain, selector)
+	)`,
+}}}
+
+// SchemaVersion is the version of the schema this build writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate brings the database to the current schema, one transaction per
+// step. A database newer than this build is refused rather than guessed at.
+func (b *Backend) migrate(ctx context.Context) error {
+	if _, err := b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mf_meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create mf_meta: %w", err)
+	}
+	version := 0
+	var v string
+	switch err := b.db.QueryRowContext(ctx, `SELECT value FROM mf_meta WHERE key = 'schema_version'`).Scan(&v); err {
+	case nil:
+		version, _ = strconv.Atoi(v)
+	case sql.ErrNoRows:
+	default:
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > SchemaVersion() {
+		return fmt.Errorf("the database has schema version %d, newer than this mailform knows (%d): upgrade mailform", version, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if m.version <= version {
+			continue
+		}
+		tx, err := b.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		for _, stmt := range m.statements {
+			for k, v := range b.dialect.types {
+				stmt = strings.ReplaceAll(stmt, k, v)
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("schema version %d: %w", m.version, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, b.dialect.rebind(`DELETE FROM mf_meta WHERE key = 'schema_version'`)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, b.dialect.rebind(`INSERT INTO mf_meta (key, value) VALUES ('schema_version', ?)`), strconv.Itoa(m.version)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("schema version %d: %w", m.version, err)
+		}
+	}
+	return nil
+}

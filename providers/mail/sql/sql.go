@@ -1,0 +1,80 @@
+// Package sql is the SQL mail backend: SQLite, the embedded default, and
+// (later) PostgreSQL, on one schema that Postfix and Dovecot read with plain
+// SQL queries (see examples/servers).
+//
+// Read reads every table once; Apply writes in one transaction. Mailboxes
+// are never deleted from the tables: a removed mailbox is retired (inactive,
+// its mail left on disk) and comes back if it is created again.
+package sql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+
+	"github.com/mailform/mailform/providers"
+	"github.com/mailform/mailform/providers/lock"
+	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/schema"
+)
+
+func init() {
+	providers.RegisterMail("sqlite", func(ctx context.Context, cfg providers.Config) (mail.Backend, error) {
+		return OpenSQLite(ctx, cfg.Path("path", schema.DefaultSQLitePath), cfg.String("owner", DefaultOwner))
+	})
+}
+
+// DefaultOwner is the owner of a config's tenants when its backend block
+// names none.
+const DefaultOwner = "default"
+
+// Backend is a mail backend on an SQL database.
+type Backend struct {
+	db       *sql.DB
+	dialect  dialect
+	owner    string
+	lockPath string // SQLite: the file beside the database that apply locks
+	now      func() time.Time
+}
+
+// OpenSQLite opens (creating it if needed) the SQLite database at path and
+// brings its schema up to date. WAL mode lets the mail servers read while
+// mailform writes.
+func OpenSQLite(ctx context.Context, path, owner string) (*Backend, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	b := &Backend{db: db, dialect: sqlite, owner: owner, lockPath: path + ".lock", now: time.Now}
+	if err := b.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// Owner is the name this backend keeps the config's tenants under.
+func (b *Backend) Owner() string { return b.owner }
+
+// Close closes the database.
+func (b *Backend) Close() error { return b.db.Close() }
+
+// Lock keeps a second apply off this database until unlock is called.
+func (b *Backend) Lock(ctx context.Context, holder string, wait time.Duration) (func() error, error) {
+	return lock.File(ctx, b.lockPath, "mail backend "+b.lockPath, holder, wait)
+}
+
+// Interface guards.
+var (
+	_ mail.Backend = (*Backend)(nil)
+	_ lock.Locker  = (*Backend)(nil)
+)

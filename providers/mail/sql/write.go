@@ -1,0 +1,262 @@
+package sql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailform/mailform/providers/mail"
+)
+
+// Apply performs ops in one transaction, in their order: all or nothing.
+func (b *Backend) Apply(ctx context.Context, ops []mail.Op) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	w := &writer{ctx: ctx, tx: tx, d: b.dialect, owner: b.owner, clock: b.now}
+	for _, op := range ops {
+		if err := w.op(op); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+type writer struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	d     dialect
+	owner string
+	clock func() time.Time
+}
+
+func (w *writer) exec(query string, args ...any) error {
+	_, err := w.tx.ExecContext(w.ctx, w.d.rebind(query), args...)
+	return err
+}
+
+// upsert inserts a row, or updates every column but the key when a row
+// with that key exists. keep lists columns set only on insert.
+func (w *writer) upsert(table string, key []string, cols []string, vals []any, keep ...string) error {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	var set []string
+	for _, c := range cols {
+		if !contains(key, c) && !contains(keep, c) {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO ", table, strings.Join(cols, ", "), marks, strings.Join(key, ", "))
+	if len(set) == 0 {
+		q += "NOTHING"
+	} else {
+		q += "UPDATE SET " + strings.Join(set, ", ")
+	}
+	return w.exec(q, vals...)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *writer) op(op mail.Op) error {
+	var err error
+	var what string
+	switch {
+	case op.Tenant != nil:
+		what = "tenant " + op.Tenant.Name
+		err = w.tenant(op.Action, op.Tenant)
+	case op.Domain != nil:
+		what = "domain " + op.Domain.Name
+		err = w.domain(op.Action, op.Domain)
+	case op.AliasDomain != nil:
+		what = "alias domain " + op.AliasDomain.Name
+		err = w.aliasDomain(op.Action, op.AliasDomain)
+	case op.Mailbox != nil:
+		what = "mailbox " + op.Mailbox.Address
+		err = w.mailbox(op.Action, op.Mailbox)
+	case op.Alias != nil:
+		what = "alias " + op.Alias.Address
+		err = w.alias(op.Action, op.Alias)
+	case op.RelayUser != nil:
+		what = "relay user " + op.RelayUser.Name
+		err = w.relayUser(op.Action, op.RelayUser)
+	case op.DKIMKey != nil:
+		what = "DKIM key " + op.DKIMKey.Selector + "._domainkey." + op.DKIMKey.Domain
+		err = w.dkimKey(op.Action, op.DKIMKey)
+	default:
+		return fmt.Errorf("empty operation")
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func (w *writer) tenant(a mail.Action, t *mail.Tenant) error {
+	if err := w.exec(`DELETE FROM mf_manager WHERE tenant = ?`, t.Name); err != nil {
+		return err
+	}
+	if a == mail.Delete {
+		return w.exec(`DELETE FROM mf_tenant WHERE name = ?`, t.Name)
+	}
+	if err := w.upsert("mf_tenant", []string{"name"},
+		[]string{"name", "owner", "display_name", "max_mailboxes", "max_quota", "require_2fa"},
+		[]any{t.Name, w.owner, t.DisplayName, t.MaxMailboxes, t.MaxQuota, t.Require2FA}); err != nil {
+		return err
+	}
+	for _, m := range t.Managers {
+		if err := w.exec(`INSERT INTO mf_manager (tenant, address, name, domains) VALUES (?, ?, ?, ?)`, t.Name, m.Address, m.Name, joinList(m.Domains)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) domain(a mail.Action, d *mail.Domain) error {
+	if err := w.exec(`DELETE FROM alias WHERE address = ?`, "@"+d.Name); err != nil {
+		return err
+	}
+	if a == mail.Delete {
+		if err := w.exec(`DELETE FROM mf_domain WHERE domain = ?`, d.Name); err != nil {
+			return err
+		}
+		return w.exec(`DELETE FROM domain WHERE domain = ?`, d.Name)
+	}
+	if err := w.upsert("domain", []string{"domain"},
+		[]string{"domain", "description", "mailboxes", "maxquota", "active", "modified"},
+		[]any{d.Name, d.Tenant, d.MaxMailboxes, d.MaxQuota / (1 << 20), d.Active, w.now()}); err != nil {
+		return err
+	}
+	svc := func(s string) bool { return contains(d.Services, s) }
+	var logo any
+	if d.LogoSHA256 != "" {
+		logo = d.Logo
+	}
+	if err := w.upsert("mf_domain", []string{"domain"},
+		[]string{"domain", "tenant", "branding", "max_quota", "default_quota", "default_send_limit", "imap", "pop3", "smtp", "webmail",
+			"allowed_ips", "require_2fa", "custom_hostname", "custom_title", "custom_logo", "custom_logo_sha256", "verification_token"},
+		[]any{d.Name, d.Tenant, d.Branding, d.MaxQuota, d.DefaultQuota, d.DefaultSendLimit, svc("imap"), svc("pop3"), svc("smtp"), svc("webmail"),
+			joinList(d.AllowedIPs), d.Require2FA, d.CustomHostname, d.CustomTitle, logo, d.LogoSHA256, d.VerificationToken}); err != nil {
+		return err
+	}
+	if d.CatchAll != "" {
+		return w.exec(`INSERT INTO alias (address, goto, domain, active) VALUES (?, ?, ?, ?)`, "@"+d.Name, d.CatchAll, d.Name, true)
+	}
+	return nil
+}
+
+func (w *writer) aliasDomain(a mail.Action, ad *mail.AliasDomain) error {
+	if a == mail.Delete {
+		if err := w.exec(`DELETE FROM mf_alias_domain WHERE alias_domain = ?`, ad.Name); err != nil {
+			return err
+		}
+		return w.exec(`DELETE FROM alias_domain WHERE alias_domain = ?`, ad.Name)
+	}
+	if err := w.upsert("alias_domain", []string{"alias_domain"},
+		[]string{"alias_domain", "target_domain", "active", "modified"},
+		[]any{ad.Name, ad.Target, ad.Active, w.now()}); err != nil {
+		return err
+	}
+	return w.upsert("mf_alias_domain", []string{"alias_domain"},
+		[]string{"alias_domain", "verification_token"}, []any{ad.Name, ad.VerificationToken})
+}
+
+// mailbox writes a mailbox, its mf_mailbox row and its alias row, which
+// PostfixAdmin's layout uses for forwarding: the goto list holds the
+// mailbox itself when it keeps a copy, and the forward destinations.
+func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
+	if err := w.exec(`DELETE FROM alias WHERE address = ?`, m.Address); err != nil {
+		return err
+	}
+	if a == mail.Delete {
+		if err := w.exec(`UPDATE mailbox SET active = ?, modified = ? WHERE username = ?`, false, w.now(), m.Address); err != nil {
+			return err
+		}
+		return w.exec(`UPDATE mf_mailbox SET retired = ? WHERE username = ?`, w.now(), m.Address)
+	}
+	local, domain, _ := strings.Cut(m.Address, "@")
+	hash, err := m.Password.ForStorage()
+	if err != nil {
+		return err
+	}
+	if err := w.upsert("mailbox", []string{"username"},
+		[]string{"username", "password", "name", "maildir", "quota", "local_part", "domain", "active", "modified"},
+		[]any{m.Address, hash, m.Name, domain + "/" + local + "/", m.Quota, local, domain, m.Active, w.now()},
+		"maildir"); err != nil {
+		return err
+	}
+	svc := func(s string) bool { return contains(m.Services, s) }
+	var subject, body string
+	var start, end any
+	if ar := m.Autoresponder; ar != nil {
+		subject, body, start, end = ar.Subject, ar.Body, formatTime(ar.Start), formatTime(ar.End)
+	}
+	years, delegates := 0, ""
+	if ar := m.Archive; ar != nil {
+		years, delegates = ar.RetentionYears, joinList(ar.Delegates)
+	}
+	if err := w.upsert("mf_mailbox", []string{"username"},
+		[]string{"username", "imap", "pop3", "smtp", "webmail", "allow_nets", "send_limit", "require_2fa", "postmaster",
+			"archive_years", "archive_delegates", "autoreply", "autoreply_subject", "autoreply_body", "autoreply_start", "autoreply_end", "retired"},
+		[]any{m.Address, svc("imap"), svc("pop3"), svc("smtp"), svc("webmail"), joinList(m.AllowedIPs), m.SendLimit, m.Require2FA, m.Postmaster,
+			years, delegates, m.Autoresponder != nil, subject, body, start, end, nil}); err != nil {
+		return err
+	}
+	to := []string{m.Address}
+	if len(m.Forward) > 0 {
+		to = append(to[:0:0], m.Forward...)
+		if m.KeepCopy {
+			to = append([]string{m.Address}, to...)
+		}
+	}
+	return w.exec(`INSERT INTO alias (address, goto, domain, active) VALUES (?, ?, ?, ?)`, m.Address, joinList(to), domain, m.Active)
+}
+
+func (w *writer) alias(a mail.Action, al *mail.Alias) error {
+	if a == mail.Delete {
+		return w.exec(`DELETE FROM alias WHERE address = ?`, al.Address)
+	}
+	_, domain, _ := strings.Cut(al.Address, "@")
+	return w.upsert("alias", []string{"address"},
+		[]string{"address", "goto", "domain", "active", "modified"},
+		[]any{al.Address, joinList(al.Goto), domain, true, w.now()})
+}
+
+func (w *writer) relayUser(a mail.Action, u *mail.RelayUser) error {
+	if a == mail.Delete {
+		return w.exec(`DELETE FROM mf_relay_user WHERE name = ?`, u.Name)
+	}
+	hash, err := u.Password.ForStorage()
+	if err != nil {
+		return err
+	}
+	return w.upsert("mf_relay_user", []string{"name"},
+		[]string{"name", "tenant", "password", "sender_domains", "sender_addresses", "active", "priority", "notes"},
+		[]any{u.Name, u.Tenant, hash, joinList(u.SenderDomains), joinList(u.SenderAddresses), u.Active, u.Priority, u.Notes})
+}
+
+func (w *writer) dkimKey(a mail.Action, k *mail.DKIMKey) error {
+	if a == mail.Delete {
+		return w.exec(`DELETE FROM mf_dkim_key WHERE domain = ? AND selector = ?`, k.Domain, k.Selector)
+	}
+	if a == mail.Update {
+		return w.exec(`UPDATE mf_dkim_key SET active = ? WHERE domain = ? AND selector = ?`, k.Active, k.Domain, k.Selector)
+	}
+	if k.PrivateKey == "" || k.PublicKey == "" {
+		return fmt.Errorf("no key to store")
+	}
+	return w.exec(`INSERT INTO mf_dkim_key (domain, selector, algorithm, bits, public_key, private_key, active) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.Domain, k.Selector, k.Algorithm, k.Bits, k.PublicKey, k.PrivateKey, k.Active)
+}
+
+// now is the time written into created/modified/retired columns.
+func (w *writer) now() string { return w.clock().UTC().Format("2006-01-02 15:04:05") }

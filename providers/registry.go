@@ -1,0 +1,145 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/schema"
+)
+
+// Config is what a provider's constructor receives: its block from the
+// config, and the means to read what the block refers to.
+type Config struct {
+	Name     string
+	Type     string
+	Settings map[string]*schema.Setting
+	Dir      string             // the config directory, for relative paths
+	Env      schema.Environment // resolves env() and file() settings
+}
+
+// String is a string setting, or def.
+func (c Config) String(key, def string) string {
+	if s := c.Settings[key]; s != nil && s.Kind == schema.SettingString {
+		return s.String
+	}
+	return def
+}
+
+// Int is a number setting, or def.
+func (c Config) Int(key string, def int) int {
+	if s := c.Settings[key]; s != nil && s.Kind == schema.SettingInt {
+		return s.Int
+	}
+	return def
+}
+
+// Bool is a boolean setting, or def.
+func (c Config) Bool(key string, def bool) bool {
+	if s := c.Settings[key]; s != nil && s.Kind == schema.SettingBool {
+		return s.Bool
+	}
+	return def
+}
+
+// List is a list setting.
+func (c Config) List(key string) []string {
+	if s := c.Settings[key]; s != nil {
+		return s.List
+	}
+	return nil
+}
+
+// Path is a path setting made absolute against the config directory.
+func (c Config) Path(key, def string) string {
+	p := c.String(key, def)
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// Secret resolves a setting that holds a secret, or a plain string.
+func (c Config) Secret(key string) (string, error) {
+	s := c.Settings[key]
+	switch {
+	case s == nil:
+		return "", nil
+	case s.Kind == schema.SettingSecret:
+		v, err := c.Env.Resolve(c.Dir, *s.Secret)
+		if err != nil {
+			return "", fmt.Errorf("%s %q: %s: %w", c.Type, c.Name, key, err)
+		}
+		return v, nil
+	}
+	return s.String, nil
+}
+
+// MailFactory opens a mail backend.
+type MailFactory func(ctx context.Context, cfg Config) (mail.Backend, error)
+
+// DNSFactory opens a DNS provider.
+type DNSFactory func(ctx context.Context, cfg Config) (dns.Provider, error)
+
+var (
+	mu          sync.RWMutex
+	mailTypes   = map[string]MailFactory{}
+	dnsTypesReg = map[string]DNSFactory{}
+)
+
+// RegisterMail makes a mail backend type available by name. It panics when
+// the name is taken: two packages must not claim one type.
+func RegisterMail(typ string, f MailFactory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := mailTypes[typ]; dup {
+		panic("providers: mail backend type " + typ + " registered twice")
+	}
+	mailTypes[typ] = f
+}
+
+// RegisterDNS makes a DNS provider type available by name. It panics when
+// the name is taken.
+func RegisterDNS(typ string, f DNSFactory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := dnsTypesReg[typ]; dup {
+		panic("providers: DNS provider type " + typ + " registered twice")
+	}
+	dnsTypesReg[typ] = f
+}
+
+// OpenMail opens the mail backend a config block describes.
+func OpenMail(ctx context.Context, cfg Config) (mail.Backend, error) {
+	mu.RLock()
+	f := mailTypes[cfg.Type]
+	mu.RUnlock()
+	if f == nil {
+		return nil, fmt.Errorf("backend %q: type %q is not available in this build (have %v)", cfg.Name, cfg.Type, names(mailTypes))
+	}
+	return f(ctx, cfg)
+}
+
+// OpenDNS opens the DNS provider a config block describes.
+func OpenDNS(ctx context.Context, cfg Config) (dns.Provider, error) {
+	mu.RLock()
+	f := dnsTypesReg[cfg.Type]
+	mu.RUnlock()
+	if f == nil {
+		return nil, fmt.Errorf("dns_provider %q: type %q is not available in this build (have %v)", cfg.Name, cfg.Type, names(dnsTypesReg))
+	}
+	return f(ctx, cfg)
+}
+
+func names[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
