@@ -47,7 +47,7 @@ func fixture() *mail.State {
 			{Address: "info@acme.example", Name: "Info", Quota: 4 * gb, Password: mail.Password{Hash: infoHash}, Services: []string{"imap", "smtp"},
 				AllowedIPs: []string{"198.51.100.20"}, SendLimit: 250, Require2FA: true, Forward: []string{"boss@example.org"}, KeepCopy: true,
 				Autoresponder: &mail.Autoresponder{Subject: "Away", Body: "Back soon.\n", Start: &start, End: &end},
-				Archive: &mail.Archive{RetentionYears: 10, Delegates: []string{"it@acme.example"}}, Active: true},
+				Archive:       &mail.Archive{RetentionYears: 10, Delegates: []string{"it@acme.example"}}, Active: true},
 			{Address: "postmaster@acme.example", Quota: 50 << 20, Password: mail.PlainPassword("pm-secret"), Services: []string{"imap"}, Postmaster: true, Active: true},
 			{Address: "shop@acme.example", Quota: 2 * gb, Password: mail.PlainPassword("shop-secret"), Services: []string{"imap", "smtp"},
 				SendLimit: 1000, Forward: []string{"orders@example.org", "info@acme.example"}, KeepCopy: false, Active: true},
