@@ -178,3 +178,13 @@ func ipv6(s string) *problem {
 	}
 	return nil
 }
+
+// CanonicalDomain returns a domain name as mailform keeps it: lower case,
+// without a final dot, an IDN in its ASCII (punycode) form.
+func CanonicalDomain(name string) (string, error) {
+	ascii, _, p := domainName(name, true)
+	if p != nil {
+		return "", fmt.Errorf("%s", p.summary)
+	}
+	return ascii, nil
+}

@@ -18,12 +18,16 @@ const (
 	exitError = 1
 )
 
+// Exit codes.
+const exitChanges = 2 // plan --detailed-exitcode: the plan has changes
+
 func main() {
-	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
+	app.Reader = stdin
 	if err := app.Run(args); err != nil {
 		var coder cli.ExitCoder
 		if errors.As(err, &coder) {
@@ -46,7 +50,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 Start with:
    mailform validate examples/quickstart/hcl
-   mailform fmt --check examples/quickstart/hcl`,
+   mailform plan examples/quickstart/hcl
+   mailform apply examples/quickstart/hcl`,
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
@@ -54,6 +59,11 @@ Start with:
 			versionCommand(),
 			validateCommand(),
 			fmtCommand(),
+			planCommand(),
+			applyCommand(),
+			showCommand(),
+			settingsCommand(),
+			recordsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -15,7 +15,7 @@ import (
 func mailform(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(append([]string{"mailform"}, args...), &out, &errOut)
+	code := run(append([]string{"mailform"}, args...), strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -11,15 +11,19 @@ import (
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""
 
-func versionString() string {
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-			v = info.Main.Version
-		}
+// mailformVersion is this build's version.
+func mailformVersion() string {
+	if version != "" {
+		return version
 	}
-	return fmt.Sprintf("mailform %s %s/%s %s", v, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}
+
+func versionString() string {
+	return fmt.Sprintf("mailform %s %s/%s %s", mailformVersion(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
 func versionCommand() *cli.Command {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/schema"
+)
+
+// osEnv resolves secret references from the process's environment and the
+// file system.
+func osEnv() schema.Environment {
+	return schema.Environment{LookupEnv: os.LookupEnv, ReadFile: os.ReadFile}
+}
+
+// session is a loaded config with its providers open.
+type session struct {
+	dir   string
+	cfg   *schema.Config
+	srcs  schema.Sources
+	provs *reconcile.Providers
+}
+
+// openSession loads and validates the config in dir and opens its
+// providers. Problems are printed with their places; the error only says
+// that there were some.
+func openSession(c *cli.Context, dir string) (*session, error) {
+	cfg, srcs, diags := schema.Load(dir)
+	if err := printDiagnostics(c.App.ErrWriter, diags, srcs, dir); err != nil {
+		return nil, err
+	}
+	provs, err := reconcile.Open(c.Context, cfg, osEnv())
+	if err != nil {
+		return nil, cli.Exit(err.Error(), exitError)
+	}
+	return &session{dir: dir, cfg: cfg, srcs: srcs, provs: provs}, nil
+}
+
+func (s *session) Close() { s.provs.Close() }
+
+// plan makes a plan, printing secret problems at their places.
+func (s *session) plan(ctx context.Context, c *cli.Context, targets []string) (*reconcile.Plan, error) {
+	p, _, diags, err := reconcile.MakePlan(ctx, s.cfg, s.srcs, osEnv(), s.provs, reconcile.PlanOptions{
+		Targets: targets, Refresh: reconcile.RefreshOptions{Concurrency: c.Int("concurrency")}})
+	if derr := printDiagnostics(c.App.ErrWriter, diags, s.srcs, s.dir); derr != nil {
+		return nil, derr
+	}
+	if err != nil {
+		return nil, cli.Exit(err.Error(), exitError)
+	}
+	return p, nil
+}
+
+// printDiagnostics prints warnings and errors; with errors it returns an
+// exit error that counts them.
+func printDiagnostics(w io.Writer, diags hcl.Diagnostics, srcs schema.Sources, dir string) error {
+	if len(diags) == 0 {
+		return nil
+	}
+	schema.SortDiagnostics(diags)
+	schema.WriteDiagnostics(w, diags, srcs, colorFor(w))
+	if errs, warns := schema.Count(diags); errs > 0 {
+		return cli.Exit(fmt.Sprintf("%s: %s%s", dir, plural(errs, "%d error", "%d errors"), plural(warns, ", %d warning", ", %d warnings")), exitError)
+	}
+	return nil
+}
+
+// isTerminal reports whether r or w is a terminal (not merely a character
+// device such as /dev/null).
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}
+
+// concurrencyFlag bounds the zones read at once.
+var concurrencyFlag = &cli.IntFlag{Name: "concurrency", Value: 8, Usage: "read at most `N` zones at once"}
+
+var errNotConfirmed = errors.New("apply cancelled")

@@ -1,0 +1,333 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/libdns/libdns"
+
+	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/schema"
+)
+
+// dnsDiff compares the mail records of each domain with its zone.
+type dnsDiff struct {
+	cfg     *schema.Config
+	live    *Live
+	changes []*Change
+	errs    []error
+	created map[string]bool // provider/zone of zones this plan creates
+}
+
+// setKey identifies what one change manages: in a zone, the records of a
+// name and type, all of them or only the SPF value among the apex TXT.
+type setKey struct {
+	provider, zone, name, typ string
+	spf                       bool
+}
+
+type set struct {
+	key     setKey
+	purpose Purpose
+	want    []libdns.RR
+	pending bool
+	address string // the domain's address
+}
+
+func (d *dnsDiff) errorf(format string, args ...any) {
+	d.errs = append(d.errs, fmt.Errorf(format, args...))
+}
+
+// zoneFor finds the zone a record goes into, and whether it must be made.
+func (d *dnsDiff) zoneFor(dd *DomainDNS, rec Record) (string, bool) {
+	pz := d.live.DNS[rec.Provider]
+	if rec.Zone != "" {
+		z := canonicalZone(rec.Zone)
+		return z, !contains(pz.Zones, z)
+	}
+	name := rec.Name
+	if rec.Purpose == PurposePEC {
+		cert := canonicalZone(rec.Name)
+		if dd.PECAuto && contains(pz.Zones, cert) {
+			return cert, false
+		}
+		if !dd.PECAuto && contains(pz.Zones, cert) {
+			d.errorf("%s: cert.%s is a zone of its own at dns_provider %q: set pec { placement = \"delegated\" } (or \"auto\")", dd.Address, dd.Domain, rec.Provider)
+		}
+		name = dd.Domain // the parent zone, not the cert zone
+	}
+	if z := zoneOf(pz, name); z != "" {
+		return z, false
+	}
+	return canonicalZone(dd.Domain), true
+}
+
+// domain compares one domain's mail records with its zones.
+func (d *dnsDiff) domain(dd *DomainDNS) {
+	if dd.Provider == "" {
+		return
+	}
+	if d.created == nil {
+		d.created = map[string]bool{}
+	}
+	sets := map[setKey]*set{}
+	var order []setKey
+	zones := map[string]string{} // provider/zone → provider
+	for _, rec := range dd.Records {
+		pz := d.live.DNS[rec.Provider]
+		if pz == nil {
+			d.errorf("%s: dns_provider %q was not read", dd.Address, rec.Provider)
+			return
+		}
+		zone, create := d.zoneFor(dd, rec)
+		if create && !d.created[rec.Provider+"/"+zone] {
+			if !pz.Caps.CreateZones {
+				d.errorf("%s: zone %s does not exist at dns_provider %q, which cannot create zones: create it there first", dd.Address, zone, rec.Provider)
+				return
+			}
+			d.created[rec.Provider+"/"+zone] = true
+			d.changes = append(d.changes, &Change{Address: dd.Address + "/dns_zone." + strings.TrimSuffix(zone, "."), Kind: KindZone, Action: Create,
+				Name: strings.TrimSuffix(zone, "."), Provider: rec.Provider, Zone: zone})
+		}
+		rr := libdns.RR{Name: libdns.RelativeName(rec.Name+".", zone), TTL: rec.TTL, Type: rec.Type, Data: rec.Data}
+		if err := pz.Caps.Check(rr); err != nil {
+			d.errorf("%s: dns_provider %q: %v", dd.Address, rec.Provider, err)
+			continue
+		}
+		norm, err := dns.Normalize(zone, rr)
+		if err != nil {
+			d.errorf("%s: %v", dd.Address, err)
+			continue
+		}
+		k := setKey{provider: rec.Provider, zone: zone, name: norm.Name, typ: norm.Type, spf: rec.Purpose == PurposeSPF}
+		s := sets[k]
+		if s == nil {
+			s = &set{key: k, purpose: rec.Purpose, address: dd.Address}
+			sets[k] = s
+			order = append(order, k)
+			zones[rec.Provider+"/"+zone] = rec.Provider
+		}
+		s.want = append(s.want, norm)
+		s.pending = s.pending || rec.Pending
+	}
+	for _, k := range order {
+		d.compare(dd, sets[k], sets)
+	}
+	for pz := range zones {
+		provider, zone, _ := strings.Cut(pz, "/")
+		d.leftovers(dd, provider, zone, sets)
+	}
+}
+
+// owns tells which records of an rrset a set manages: the SPF value of the
+// apex TXT, the other apex TXT values for explicit records, else all.
+func owns(k setKey, sets map[setKey]*set, rr libdns.RR) bool {
+	isSPF := k.typ == "TXT" && strings.HasPrefix(strings.ToLower(rr.Data), "v=spf1")
+	if k.spf {
+		return isSPF
+	}
+	spfSet := k
+	spfSet.spf = true
+	if _, shared := sets[spfSet]; shared && k.typ == "TXT" {
+		return !isSPF
+	}
+	return true
+}
+
+func (d *dnsDiff) liveSet(provider, zone, name, typ string) []libdns.RR {
+	var out []libdns.RR
+	for _, rr := range d.live.DNS[provider].Records[zone] {
+		if strings.EqualFold(rr.Name, name) && rr.Type == typ {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+func (d *dnsDiff) compare(dd *DomainDNS, s *set, sets map[setKey]*set) {
+	k := s.key
+	all := d.liveSet(k.provider, k.zone, k.name, k.typ)
+	var owned []libdns.RR
+	for _, rr := range all {
+		if owns(k, sets, rr) {
+			owned = append(owned, rr)
+		}
+	}
+	if !s.pending && sameRecords(owned, s.want) {
+		return
+	}
+	action := Update
+	switch {
+	case len(owned) == 0:
+		action = Create
+	case len(s.want) == 0:
+		action = Delete
+	}
+	c := d.change(dd, k, action, all, owned, s.want)
+	c.set.pending = s.pending
+	if s.pending {
+		c.set.domain = dd.Domain
+		c.set.selector, _, _ = strings.Cut(k.name, "._domainkey")
+	}
+}
+
+func (d *dnsDiff) change(dd *DomainDNS, k setKey, action Action, all, owned, want []libdns.RR) *Change {
+	name := "dns." + k.typ + "." + k.name
+	if k.spf {
+		name = "dns.spf"
+		if rel := libdns.RelativeName(dd.Domain+".", k.zone); rel != "@" {
+			name += "." + rel
+		}
+	}
+	c := &Change{
+		Address:   dd.Address + "/" + name,
+		Kind:      KindRecords,
+		Action:    action,
+		Name:      strings.TrimSuffix(libdns.AbsoluteName(k.name, k.zone), ".") + " " + k.typ,
+		Provider:  k.provider,
+		Zone:      k.zone,
+		Fields:    []Field{{Name: "records", Before: lines(k.zone, owned), After: lines(k.zone, want)}},
+		set:       &rrChange{name: k.name, typ: k.typ, live: all, owned: owned, want: want},
+		threshold: dd.Threshold,
+	}
+	if k.spf {
+		c.Name = strings.TrimSuffix(libdns.AbsoluteName(k.name, k.zone), ".") + " TXT (SPF)"
+	}
+	d.changes = append(d.changes, c)
+	return c
+}
+
+// leftovers finds records mailform once published for a domain that its
+// config no longer wants (a service moved to TLS, branding changed, a DKIM
+// selector dropped) and deletes them, but only when they hold exactly what
+// mailform would have written: a record someone else made stays.
+func (d *dnsDiff) leftovers(dd *DomainDNS, provider, zone string, sets map[setKey]*set) {
+	wanted := map[dns.Key]bool{}
+	for k := range sets {
+		if k.provider == provider && k.zone == zone {
+			wanted[dns.Key{Name: k.name, Type: k.typ}] = true
+		}
+	}
+	rel := func(name string) string { return libdns.RelativeName(name+"."+dd.Domain+".", zone) }
+	ours := d.oursLooking(dd)
+	candidates := map[dns.Key]func(libdns.RR) bool{}
+	for _, n := range []string{"mail", "webmail"} {
+		candidates[dns.Key{Name: rel(n), Type: "A"}] = ours.address
+		candidates[dns.Key{Name: rel(n), Type: "AAAA"}] = ours.address
+	}
+	candidates[dns.Key{Name: rel("autoconfig"), Type: "CNAME"}] = ours.webmail
+	for _, n := range srvNames {
+		candidates[dns.Key{Name: rel(n), Type: "SRV"}] = ours.srv
+	}
+	candidates[dns.Key{Name: rel("cert"), Type: "MX"}] = ours.pec
+	for _, st := range d.live.Mail {
+		for _, key := range st.DKIMKeys {
+			if key.Domain == dd.Domain {
+				candidates[dns.Key{Name: rel(key.Selector + "._domainkey"), Type: "TXT"}] = ours.dkim
+			}
+		}
+	}
+	for _, rr := range d.live.DNS[provider].Records[zone] {
+		label, under := strings.CutSuffix(libdns.AbsoluteName(rr.Name, zone), "."+dd.Domain+".")
+		if under && rr.Type == "A" && tokenName.MatchString(label) {
+			candidates[dns.KeyOf(rr)] = ours.token
+		}
+	}
+	for _, k := range sortedKeys(candidates) {
+		if wanted[k] {
+			continue
+		}
+		all := d.liveSet(provider, zone, k.Name, k.Type)
+		if len(all) == 0 {
+			continue
+		}
+		mine := true
+		for _, rr := range all {
+			mine = mine && candidates[k](rr)
+		}
+		if mine {
+			d.change(dd, setKey{provider: provider, zone: zone, name: k.Name, typ: k.Type}, Delete, all, all, nil)
+		}
+	}
+}
+
+func sortedKeys(m map[dns.Key]func(libdns.RR) bool) []dns.Key {
+	out := make([]dns.Key, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// oursLooking holds what the records mailform writes for a domain can hold,
+// in any branding: the values by which it knows its own.
+type oursLooking struct {
+	address, webmail, srv, pec, token, dkim func(libdns.RR) bool
+}
+
+func (d *dnsDiff) oursLooking(dd *DomainDNS) oursLooking {
+	cfg := d.cfg
+	ips := map[string]bool{}
+	hostsSet := map[string]bool{".": true, "mail." + dd.Domain + ".": true}
+	webmails := map[string]bool{"webmail." + dd.Domain + ".": true}
+	if r := cfg.Reseller; r != nil {
+		ips[r.IPv4], ips[r.IPv6] = r.IPv4 != "", r.IPv6 != ""
+		if r.BrandDomain != "" {
+			hostsSet["mail."+r.BrandDomain+"."] = true
+			webmails["webmail."+r.BrandDomain+"."] = true
+		}
+	}
+	p := cfg.Platform.Effective
+	for _, h := range []string{p.IMAP.Host, p.POP3.Host, p.Submission.Host} {
+		hostsSet[strings.ToLower(h)+"."] = true
+	}
+	webmails[webmailHost(cfg.Platform.WebmailURL)+"."] = true
+	pecHosts := map[string]bool{schema.DefaultPECHost + ".": true}
+	for _, t := range cfg.Tenants {
+		for _, x := range t.Domains {
+			if x.PEC != nil && x.PEC.Host != "" {
+				pecHosts[strings.ToLower(strings.TrimSuffix(x.PEC.Host, "."))+"."] = true
+			}
+		}
+	}
+	target := func(rr libdns.RR) string {
+		f := strings.Fields(rr.Data)
+		if len(f) == 0 {
+			return ""
+		}
+		return f[len(f)-1]
+	}
+	return oursLooking{
+		address: func(rr libdns.RR) bool { return ips[rr.Data] },
+		webmail: func(rr libdns.RR) bool { return webmails[rr.Data] },
+		srv:     func(rr libdns.RR) bool { return hostsSet[target(rr)] },
+		pec:     func(rr libdns.RR) bool { return pecHosts[target(rr)] },
+		token:   func(rr libdns.RR) bool { return rr.Data == cfg.Platform.VerificationIP },
+		dkim:    func(rr libdns.RR) bool { return strings.HasPrefix(rr.Data, "v=DKIM1;") },
+	}
+}
+
+// sameRecords compares rrsets by TTL and data, in any order.
+func sameRecords(a, b []libdns.RR) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	ca, cb := dns.Canonical(a), dns.Canonical(b)
+	for i := range ca {
+		if ca[i].Data != cb[i].Data || ca[i].TTL != cb[i].TTL {
+			return false
+		}
+	}
+	return true
+}
+
+// lines shows records as zone-file lines.
+func lines(zone string, rrs []libdns.RR) []string {
+	out := []string{}
+	for _, rr := range dns.Canonical(rrs) {
+		out = append(out, dns.Line(zone, rr))
+	}
+	return out
+}

@@ -1,0 +1,158 @@
+package reconcile
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/mailform/mailform/schema"
+)
+
+// Endpoint is how a mail client reaches one service.
+type Endpoint struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Security string `json:"security"` // tls, starttls or none
+}
+
+// ClientSettings is what a customer types into a mail client for a domain,
+// in the domain's branding mode (DOMAIN.md, seed 000).
+type ClientSettings struct {
+	Domain   string    `json:"domain"`
+	Branding string    `json:"branding"`
+	Username string    `json:"username"`
+	Password string    `json:"password"`
+	Webmail  string    `json:"webmail,omitempty"` // empty when webmail is off for the domain
+	IMAP     *Endpoint `json:"imap,omitempty"`    // nil when the service is off for the domain
+	POP3     *Endpoint `json:"pop3,omitempty"`
+	SMTP     *Endpoint `json:"smtp,omitempty"`
+	// Certificates lists the host names that need a TLS certificate for
+	// these settings to work without warnings.
+	Certificates []string `json:"certificates,omitempty"`
+}
+
+// hosts are the names a domain's clients use, by branding mode.
+type hosts struct {
+	imap, pop3, smtp string
+	webmail          string // a URL
+	certificates     []string
+}
+
+func hostsFor(cfg *schema.Config, d *schema.Domain) hosts {
+	p := cfg.Platform.Effective
+	switch d.Effective.Branding {
+	case schema.BrandingReseller:
+		brand := ""
+		if cfg.Reseller != nil {
+			brand = cfg.Reseller.BrandDomain
+		}
+		return hosts{imap: "mail." + brand, pop3: "mail." + brand, smtp: "mail." + brand, webmail: "https://webmail." + brand,
+			certificates: []string{"mail." + brand, "webmail." + brand}}
+	case schema.BrandingCustomer:
+		return hosts{imap: "mail." + d.Name, pop3: "mail." + d.Name, smtp: "mail." + d.Name, webmail: "https://webmail." + d.Name,
+			certificates: []string{"mail." + d.Name, "webmail." + d.Name}}
+	}
+	return hosts{imap: p.IMAP.Host, pop3: p.POP3.Host, smtp: p.Submission.Host, webmail: cfg.Platform.WebmailURL}
+}
+
+// webmailHost is the host name of a webmail URL.
+func webmailHost(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return parsed.Hostname()
+}
+
+// Settings returns the client settings of a domain, or of the real domain
+// behind an alias domain: the username is always the full address on the
+// real domain, never an alias.
+func Settings(cfg *schema.Config, name string) (*ClientSettings, error) {
+	d, _, err := findDomain(cfg, name)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.Platform.Effective
+	h := hostsFor(cfg, d)
+	svc := d.Effective.Services
+	s := &ClientSettings{
+		Domain:       d.Name,
+		Branding:     string(d.Effective.Branding),
+		Username:     "the full address, such as info@" + d.Name + " (never an alias)",
+		Password:     "the mailbox's own password",
+		Certificates: h.certificates,
+	}
+	if svc.Has(schema.Webmail) {
+		s.Webmail = h.webmail
+	}
+	if svc.Has(schema.IMAP) {
+		s.IMAP = &Endpoint{h.imap, p.IMAP.Port, string(p.IMAP.Security)}
+	}
+	if svc.Has(schema.POP3) {
+		s.POP3 = &Endpoint{h.pop3, p.POP3.Port, string(p.POP3.Security)}
+	}
+	if svc.Has(schema.SMTP) {
+		s.SMTP = &Endpoint{h.smtp, p.Submission.Port, string(p.Submission.Security)}
+	}
+	return s, nil
+}
+
+// findDomain finds a real domain by name, or the real domain of an alias
+// domain, accepting Unicode and any case.
+func findDomain(cfg *schema.Config, name string) (*schema.Domain, *schema.Tenant, error) {
+	n := strings.ToLower(strings.TrimSuffix(name, "."))
+	if ascii, err := schema.CanonicalDomain(n); err == nil {
+		n = ascii
+	}
+	var names []string
+	for _, t := range cfg.Tenants {
+		for _, d := range t.Domains {
+			if d.Name == n {
+				return d, t, nil
+			}
+			for _, a := range d.AliasDomains {
+				if a.Name == n {
+					return d, t, nil
+				}
+			}
+			names = append(names, d.Name)
+		}
+	}
+	return nil, nil, fmt.Errorf("domain %s is not in the config (it has %s)", name, strings.Join(names, ", "))
+}
+
+// Text writes client settings for a person.
+func (s *ClientSettings) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Mail client settings for %s (branding: %s)\n\n", s.Domain, s.Branding)
+	fmt.Fprintf(&b, "  Username:  %s\n  Password:  %s\n", s.Username, s.Password)
+	line := func(name string, e *Endpoint, what string) {
+		if e == nil {
+			fmt.Fprintf(&b, "  %-9s  not available for this domain\n", name+":")
+			return
+		}
+		fmt.Fprintf(&b, "  %-9s  %s, port %d, %s, %s\n", name+":", e.Host, e.Port, securityText(e.Security), what)
+	}
+	line("IMAP", s.IMAP, "password authentication")
+	line("POP3", s.POP3, "password authentication")
+	line("SMTP", s.SMTP, "authentication required")
+	if s.Webmail != "" {
+		fmt.Fprintf(&b, "  Webmail:   %s\n", s.Webmail)
+	} else {
+		fmt.Fprintf(&b, "  Webmail:   not available for this domain\n")
+	}
+	if len(s.Certificates) > 0 {
+		fmt.Fprintf(&b, "\nThese names need a valid TLS certificate: %s.\n", strings.Join(s.Certificates, ", "))
+	}
+	return b.String()
+}
+
+func securityText(s string) string {
+	switch s {
+	case "tls":
+		return "SSL/TLS"
+	case "starttls":
+		return "STARTTLS"
+	}
+	return "no encryption"
+}

@@ -1,0 +1,86 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/schema"
+)
+
+// Token is a domain's verification token: the one a backend holds, or the
+// one VerificationToken derives.
+func (l *Live) Token(domain string) string {
+	for _, st := range l.Mail {
+		for _, d := range st.Domains {
+			if d.Name == domain && d.VerificationToken != "" {
+				return d.VerificationToken
+			}
+		}
+		for _, a := range st.AliasDomains {
+			if a.Name == domain && a.VerificationToken != "" {
+				return a.VerificationToken
+			}
+		}
+	}
+	return VerificationToken(domain)
+}
+
+// DKIMKey is the DKIM key a backend holds for a domain and selector, or nil.
+func (l *Live) DKIMKey(domain, selector string) *mail.DKIMKey {
+	for _, st := range l.Mail {
+		for _, k := range st.DKIMKeys {
+			if k.Domain == domain && k.Selector == selector {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+// PlanOptions tune MakePlan.
+type PlanOptions struct {
+	Targets []string // --target addresses
+	Refresh RefreshOptions
+}
+
+// MakePlan makes a plan for a loaded, valid config: it resolves the secrets
+// (problems come back as diagnostics with their places), reads the live
+// side and diffs.
+func MakePlan(ctx context.Context, cfg *schema.Config, srcs schema.Sources, env schema.Environment, provs *Providers, opt PlanOptions) (*Plan, *Live, hcl.Diagnostics, error) {
+	want, diags := DesiredState(cfg, env)
+	if diags.HasErrors() {
+		return nil, nil, diags, nil
+	}
+	live, err := Refresh(ctx, cfg, provs, opt.Refresh)
+	if err != nil {
+		return nil, nil, diags, err
+	}
+	p, err := Diff(cfg, want, live)
+	if err != nil {
+		return nil, live, diags, err
+	}
+	p.ConfigChecksum = ConfigChecksum(srcs)
+	if p, err = p.Target(opt.Targets); err != nil {
+		return nil, live, diags, err
+	}
+	return p, live, diags, nil
+}
+
+// DomainRecords is the mail DNS of one domain (real or alias), with the
+// DKIM keys and tokens the live backends hold.
+func DomainRecords(cfg *schema.Config, live *Live, name string) (*DomainDNS, error) {
+	ascii, err := schema.CanonicalDomain(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	for _, dd := range MailDNS(cfg, live.Token, live.DKIMKey) {
+		if dd.Domain == ascii {
+			return dd, nil
+		}
+	}
+	_, _, err = findDomain(cfg, name)
+	return nil, err
+}

@@ -1,0 +1,203 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/libdns/libdns"
+
+	"github.com/mailform/mailform/providers/mail"
+)
+
+// Action is what a change does. Its value is the glyph a plan shows.
+type Action rune
+
+// The actions. The zero value is not an action.
+const (
+	Create  Action = '+'
+	Update  Action = '~'
+	Delete  Action = '-'
+	Replace Action = '±'
+)
+
+func (a Action) String() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	case Replace:
+		return "replace"
+	}
+	return "invalid"
+}
+
+// MarshalText writes the action's name, as the JSON plan format has it.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads an action's name.
+func (a *Action) UnmarshalText(b []byte) error {
+	for _, x := range []Action{Create, Update, Delete, Replace} {
+		if x.String() == string(b) {
+			*a = x
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown action %q", b)
+}
+
+// Kind is the kind of object a change is about.
+type Kind string
+
+// The kinds of object, in the order they are created.
+const (
+	KindTenant      Kind = "tenant"
+	KindDomain      Kind = "domain"
+	KindAliasDomain Kind = "alias_domain"
+	KindDKIMKey     Kind = "dkim_key"
+	KindMailbox     Kind = "mailbox"
+	KindAlias       Kind = "alias"
+	KindRelayUser   Kind = "relay_user"
+	KindZone        Kind = "dns_zone"
+	KindRecords     Kind = "dns_records"
+)
+
+// rank orders kinds parent-first.
+var rank = map[Kind]int{KindTenant: 0, KindDomain: 1, KindAliasDomain: 2, KindDKIMKey: 3, KindMailbox: 4, KindAlias: 5, KindRelayUser: 6, KindZone: 7, KindRecords: 8}
+
+// Field is one attribute of a change, before and after. Values are JSON
+// values: strings, numbers, booleans, lists of strings, or null.
+type Field struct {
+	Name      string `json:"name"`
+	Before    any    `json:"before"`
+	After     any    `json:"after"`
+	Sensitive bool   `json:"sensitive,omitempty"` // the values are not shown
+}
+
+// Change is one thing an apply does.
+type Change struct {
+	Address  string  `json:"address"` // tenant.acme/domain.acme.it/mailbox.info
+	Kind     Kind    `json:"kind"`
+	Action   Action  `json:"action"`
+	Name     string  `json:"name"`               // the object, as people read it: info@acme.it
+	Provider string  `json:"provider"`           // the backend or DNS provider it goes to
+	Zone     string  `json:"zone,omitempty"`     // DNS changes: the zone
+	Fields   []Field `json:"fields,omitempty"`   // what changes; on create and delete, the whole object
+	Destroys bool    `json:"destroys,omitempty"` // deletes a mailbox, domain or tenant: needs --allow-destroy
+
+	op        *mail.Op  // for a backend change: what the backend does
+	set       *rrChange // for a DNS change: what the zone gets
+	threshold *int      // for a DNS change: its domain's dns_change_threshold
+}
+
+// rrChange is what a DNS change writes: the records this change manages in
+// its rrset become want; the rest of the rrset is kept.
+type rrChange struct {
+	name, typ string      // relative name, type
+	live      []libdns.RR // the whole live rrset of this name and type
+	owned     []libdns.RR // the part of it this change manages
+	want      []libdns.RR // what that part becomes
+	pending   bool        // holds a DKIM key made at apply
+	domain    string      // for a pending DKIM key: its domain and selector
+	selector  string
+}
+
+// Note is something a person must know or do: DNS to publish by hand, a
+// TLS certificate to install. Notes never drive apply.
+type Note struct {
+	Address string   `json:"address"`
+	Kind    string   `json:"kind"` // unmanaged_dns, tls_certificate, dkim
+	Text    string   `json:"text"`
+	Records []string `json:"records,omitempty"` // zone-file lines to publish
+}
+
+// ZoneSummary is how much of a zone a plan changes, against the safety
+// threshold: updating or deleting more than ThresholdPercent of a zone's
+// records, in a zone of at least MinRecords, needs --force.
+type ZoneSummary struct {
+	Provider         string `json:"provider"`
+	Zone             string `json:"zone"`
+	Existing         int    `json:"existing_records"`
+	Changed          int    `json:"updated_or_deleted_records"`
+	ThresholdPercent int    `json:"threshold_percent"`
+	MinRecords       int    `json:"threshold_min_records"`
+	NeedsForce       bool   `json:"needs_force"`
+}
+
+// FormatVersion is the version of the JSON plan format (docs/plan-json.md).
+const FormatVersion = 1
+
+// Plan is what an apply would do: plain data, rendered by reconcile/render
+// and saved with --out.
+type Plan struct {
+	FormatVersion   int            `json:"format_version"`
+	Changes         []*Change      `json:"changes"`
+	Notes           []*Note        `json:"notes,omitempty"`
+	Zones           []*ZoneSummary `json:"zones,omitempty"`
+	ConfigChecksum  string         `json:"config_checksum"`  // the config the plan was made from
+	LiveFingerprint string         `json:"live_fingerprint"` // the live state it was made from
+}
+
+// Counts are how many objects a plan creates, changes and destroys.
+type Counts struct {
+	Add, Change, Destroy int
+}
+
+// Count sums up the plan.
+func (p *Plan) Count() Counts {
+	var c Counts
+	for _, ch := range p.Changes {
+		switch ch.Action {
+		case Create:
+			c.Add++
+		case Update:
+			c.Change++
+		case Delete:
+			c.Destroy++
+		case Replace:
+			c.Add++
+			c.Destroy++
+		}
+	}
+	return c
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// sortChanges orders a plan: creates and updates parent-first, then deletes
+// child-first; within a kind, by address.
+func sortChanges(cs []*Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		ad, bd := a.Action == Delete, b.Action == Delete
+		if ad != bd {
+			return !ad
+		}
+		if rank[a.Kind] != rank[b.Kind] {
+			if ad {
+				return rank[a.Kind] > rank[b.Kind]
+			}
+			return rank[a.Kind] < rank[b.Kind]
+		}
+		return a.Address < b.Address
+	})
+}
+
+func sortNotes(ns []*Note) {
+	sort.SliceStable(ns, func(i, j int) bool {
+		if ns[i].Address != ns[j].Address {
+			return ns[i].Address < ns[j].Address
+		}
+		return ns[i].Kind < ns[j].Kind
+	})
+}
+
+// Under reports whether address is target or inside it: tenant.acme is
+// under tenant.acme and holds tenant.acme/domain.acme.it.
+func Under(address, target string) bool {
+	return address == target || strings.HasPrefix(address, target+"/")
+}

@@ -1,0 +1,335 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/libdns/libdns"
+
+	"github.com/mailform/mailform/providers"
+	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/providers/lock"
+	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/schema"
+)
+
+// DefaultBackend names the SQLite backend a config gets when it declares
+// none.
+const DefaultBackend = "default"
+
+// BackendOf names the backend that holds a tenant.
+func BackendOf(t *schema.Tenant) string {
+	if t.Effective.Backend != "" {
+		return t.Effective.Backend
+	}
+	return DefaultBackend
+}
+
+// Providers are the opened backends and DNS providers of a config.
+type Providers struct {
+	Mail map[string]mail.Backend
+	DNS  map[string]dns.Provider
+}
+
+// Open opens every backend and DNS provider the config declares, and the
+// default SQLite backend when it declares no backend. Nothing is contacted
+// beyond what opening needs (a database file, a connection).
+func Open(ctx context.Context, cfg *schema.Config, env schema.Environment) (*Providers, error) {
+	p := &Providers{Mail: map[string]mail.Backend{}, DNS: map[string]dns.Provider{}}
+	backends := cfg.Backends
+	if len(backends) == 0 {
+		backends = []*schema.Backend{{Name: DefaultBackend, Type: "sqlite"}}
+	}
+	for _, b := range backends {
+		m, err := providers.OpenMail(ctx, providers.Config{Name: b.Name, Type: b.Type, Settings: b.Settings, Dir: cfg.Dir, Env: env})
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("backend %q: %w", b.Name, err)
+		}
+		p.Mail[b.Name] = m
+	}
+	for _, d := range cfg.DNSProviders {
+		prov, err := providers.OpenDNS(ctx, providers.Config{Name: d.Name, Type: d.Type, Settings: d.Settings, Dir: cfg.Dir, Env: env})
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("dns_provider %q: %w", d.Name, err)
+		}
+		p.DNS[d.Name] = prov
+	}
+	return p, nil
+}
+
+// Close closes every provider.
+func (p *Providers) Close() error {
+	var errs []error
+	for _, m := range p.Mail {
+		errs = append(errs, m.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Lock takes the apply lock of every provider that has one, backends first,
+// each group in name order, so that two applies cannot deadlock. On failure
+// it releases what it took.
+func (p *Providers) Lock(ctx context.Context, holder string, wait time.Duration) (func(), error) {
+	var unlocks []func() error
+	release := func() {
+		for i := len(unlocks) - 1; i >= 0; i-- {
+			unlocks[i]()
+		}
+	}
+	var lockers []lock.Locker
+	for _, name := range sortedNames(p.Mail) {
+		if l, ok := p.Mail[name].(lock.Locker); ok {
+			lockers = append(lockers, l)
+		}
+	}
+	for _, name := range sortedNames(p.DNS) {
+		if l, ok := p.DNS[name].(lock.Locker); ok {
+			lockers = append(lockers, l)
+		}
+	}
+	deadline := time.Now().Add(wait)
+	for _, l := range lockers {
+		unlock, err := l.Lock(ctx, holder, time.Until(deadline))
+		if err != nil {
+			release()
+			return nil, err
+		}
+		unlocks = append(unlocks, unlock)
+	}
+	return release, nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Live is what the providers hold now.
+type Live struct {
+	Mail map[string]*mail.State    // by backend name
+	DNS  map[string]*ProviderZones // by DNS provider name
+}
+
+// ProviderZones is what a DNS provider holds of the zones mailform needs.
+type ProviderZones struct {
+	Caps    dns.Capabilities       // what the provider can write
+	Listed  bool                   // the provider listed its zones
+	Zones   []string               // the zones that exist, lower case, with the final dot
+	Records map[string][]libdns.RR // by zone: the records read, in canonical form
+}
+
+// RefreshOptions tune Refresh.
+type RefreshOptions struct {
+	// Concurrency bounds the zones read at once (default 8).
+	Concurrency int
+	// SkipDNS reads the backends only.
+	SkipDNS bool
+}
+
+// Refresh reads the live side in bulk: each backend in one pass, each zone
+// the config needs in one read, zones concurrently.
+func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshOptions) (*Live, error) {
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 8
+	}
+	live := &Live{Mail: map[string]*mail.State{}, DNS: map[string]*ProviderZones{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, 0)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for name, b := range p.Mail {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := b.Read(ctx)
+			if err != nil {
+				fail(fmt.Errorf("backend %q: %w", name, err))
+				return
+			}
+			mu.Lock()
+			live.Mail[name] = st
+			mu.Unlock()
+		}()
+	}
+	wanted := dnsNames(cfg)
+	if opt.SkipDNS {
+		wanted = nil
+	}
+	sem := make(chan struct{}, opt.Concurrency)
+	for _, provName := range sortedNames(wanted) {
+		prov := p.DNS[provName]
+		if prov == nil {
+			continue
+		}
+		pz := &ProviderZones{Caps: prov.Capabilities(), Records: map[string][]libdns.RR{}}
+		live.DNS[provName] = pz
+		if lister, ok := prov.(libdns.ZoneLister); ok {
+			zs, err := lister.ListZones(ctx)
+			if err != nil {
+				fail(fmt.Errorf("dns_provider %q: list zones: %w", provName, err))
+				continue
+			}
+			pz.Listed = true
+			for _, z := range zs {
+				pz.Zones = append(pz.Zones, canonicalZone(z.Name))
+			}
+			sort.Strings(pz.Zones)
+		}
+		toRead := map[string]bool{}
+		for _, name := range wanted[provName] {
+			if z := zoneOf(pz, name); z != "" {
+				toRead[z] = true
+			} else if !pz.Listed {
+				toRead[canonicalZone(name)] = true
+			}
+		}
+		for _, zone := range sortedNames(toRead) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				recs, err := prov.GetRecords(ctx, zone)
+				if err != nil {
+					fail(fmt.Errorf("dns_provider %q: zone %s: %w", provName, zone, err))
+					return
+				}
+				rrs := make([]libdns.RR, 0, len(recs))
+				for _, r := range recs {
+					rr, err := dns.Normalize(zone, r.RR())
+					if err != nil {
+						fail(fmt.Errorf("dns_provider %q: zone %s: %w", provName, zone, err))
+						return
+					}
+					rrs = append(rrs, rr)
+				}
+				mu.Lock()
+				pz.Records[zone] = rrs
+				if !pz.Listed && !contains(pz.Zones, zone) {
+					pz.Zones = append(pz.Zones, zone)
+				}
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, pz := range live.DNS {
+		sort.Strings(pz.Zones)
+	}
+	return live, nil
+}
+
+// dnsNames lists, by DNS provider, the names whose zones the config's mail
+// records go into.
+func dnsNames(cfg *schema.Config) map[string][]string {
+	out := map[string][]string{}
+	for _, t := range cfg.Tenants {
+		for _, d := range t.Domains {
+			if d.DNS != "" {
+				out[d.DNS] = append(out[d.DNS], d.Name)
+			}
+			for _, a := range d.AliasDomains {
+				if p := firstOf(a.DNS, d.DNS); p != "" {
+					out[p] = append(out[p], a.Name)
+				}
+			}
+			if d.PEC != nil {
+				if p := firstOf(d.PEC.DNS, d.DNS); p != "" {
+					out[p] = append(out[p], "cert."+d.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func firstOf(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func canonicalZone(z string) string {
+	return strings.ToLower(strings.TrimSuffix(z, ".")) + "."
+}
+
+// zoneOf finds the zone a name belongs to: the longest existing zone it
+// is in, or "".
+func zoneOf(pz *ProviderZones, name string) string {
+	n := canonicalZone(name)
+	best := ""
+	for _, z := range pz.Zones {
+		if (n == z || strings.HasSuffix(n, "."+z)) && len(z) > len(best) {
+			best = z
+		}
+	}
+	return best
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Fingerprint identifies the live state: two refreshes give the same
+// fingerprint exactly when they read the same thing. Password hashes count,
+// but only through the digest.
+func (l *Live) Fingerprint() string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, name := range sortedNames(l.Mail) {
+		st := l.Mail[name]
+		fmt.Fprintf(h, "backend %s\n", name)
+		enc.Encode(st)
+		for _, m := range st.Mailboxes {
+			fmt.Fprintf(h, "%s %s\n", m.Address, m.Password.Hash)
+		}
+		for _, u := range st.RelayUsers {
+			fmt.Fprintf(h, "%s %s\n", u.Name, u.Password.Hash)
+		}
+		for _, k := range st.DKIMKeys {
+			fmt.Fprintf(h, "%s %s %s\n", k.Domain, k.Selector, k.PrivateKey)
+		}
+	}
+	for _, name := range sortedNames(l.DNS) {
+		pz := l.DNS[name]
+		fmt.Fprintf(h, "dns %s %v\n", name, pz.Zones)
+		for _, z := range sortedNames(pz.Records) {
+			lines := make([]string, len(pz.Records[z]))
+			for i, rr := range pz.Records[z] {
+				lines[i] = dns.Line(z, rr)
+			}
+			sort.Strings(lines)
+			fmt.Fprintf(h, "zone %s\n%s\n", z, strings.Join(lines, "\n"))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

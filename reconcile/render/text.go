@@ -1,0 +1,218 @@
+// Package render shows a plan to people and machines: as text for a
+// terminal or a CI log, as JSON, and as Markdown for a pull-request comment.
+// It reads the plan's data and nothing else: rendering twice gives the same
+// output, and the reason shown never drives apply.
+package render
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/mailform/mailform/reconcile"
+)
+
+// Options tune the text view.
+type Options struct {
+	Color bool // ANSI colours, for a terminal
+}
+
+var glyphColor = map[reconcile.Action]string{
+	reconcile.Create:  "32",
+	reconcile.Update:  "33",
+	reconcile.Delete:  "31",
+	reconcile.Replace: "35",
+}
+
+func paint(on bool, code, s string) string {
+	if !on || code == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// verb says what happens to an object, for the comment above it.
+func verb(c *reconcile.Change) string {
+	switch c.Action {
+	case reconcile.Create:
+		return "will be created"
+	case reconcile.Update:
+		return "will be updated in place"
+	case reconcile.Delete:
+		if c.Kind == reconcile.KindMailbox {
+			return "will be retired (logins and delivery stop; its mail stays on disk)"
+		}
+		return "will be destroyed"
+	}
+	return "will be replaced"
+}
+
+// Text writes a plan as a person reads it in a terminal or a CI log.
+func Text(w io.Writer, p *reconcile.Plan, opt Options) error {
+	var b strings.Builder
+	if p.Empty() {
+		b.WriteString("No changes. The backends and zones match the config.\n")
+	} else {
+		b.WriteString("mailform will perform these actions:\n")
+		for _, c := range p.Changes {
+			b.WriteString("\n")
+			writeChange(&b, c, opt.Color)
+		}
+	}
+	writeNotes(&b, p)
+	writeSafety(&b, p, opt.Color)
+	if !p.Empty() {
+		n := p.Count()
+		fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy.\n", paint(opt.Color, "1", "Plan:"), n.Add, n.Change, n.Destroy)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeChange(b *strings.Builder, c *reconcile.Change, color bool) {
+	g := string(c.Action)
+	where := ""
+	if c.Zone != "" {
+		where = fmt.Sprintf(" (zone %s at %s)", strings.TrimSuffix(c.Zone, "."), c.Provider)
+	} else if c.Provider != "" {
+		where = fmt.Sprintf(" (backend %s)", c.Provider)
+	}
+	fmt.Fprintf(b, "  %s\n", paint(color, "2", "# "+c.Address+" "+verb(c)+where))
+	if c.Kind == reconcile.KindZone {
+		fmt.Fprintf(b, "  %s %s %q\n", paint(color, glyphColor[c.Action], g), c.Kind, c.Name)
+		return
+	}
+	fmt.Fprintf(b, "  %s %s %q {\n", paint(color, glyphColor[c.Action], g), c.Kind, c.Name)
+	if c.Kind == reconcile.KindRecords {
+		writeRecords(b, c, color)
+	} else {
+		writeFields(b, c, color)
+	}
+	b.WriteString("    }\n")
+}
+
+func writeFields(b *strings.Builder, c *reconcile.Change, color bool) {
+	width := 0
+	for _, f := range c.Fields {
+		width = max(width, len(f.Name))
+	}
+	for _, f := range c.Fields {
+		name := f.Name + strings.Repeat(" ", width-len(f.Name))
+		switch {
+		case f.Sensitive:
+			g := c.Action
+			fmt.Fprintf(b, "      %s %s = (sensitive)\n", paint(color, glyphColor[g], string(g)), name)
+		case c.Action == reconcile.Create:
+			fmt.Fprintf(b, "      %s %s = %s\n", paint(color, glyphColor[reconcile.Create], "+"), name, Value(f.After))
+		case c.Action == reconcile.Delete:
+			fmt.Fprintf(b, "      %s %s = %s\n", paint(color, glyphColor[reconcile.Delete], "-"), name, Value(f.Before))
+		default:
+			fmt.Fprintf(b, "      %s %s = %s -> %s\n", paint(color, glyphColor[reconcile.Update], "~"), name, Value(f.Before), Value(f.After))
+		}
+	}
+}
+
+// writeRecords shows a record change line by line: records that go, that
+// come, and that stay.
+func writeRecords(b *strings.Builder, c *reconcile.Change, color bool) {
+	if len(c.Fields) == 0 {
+		return
+	}
+	before, after := strings2(c.Fields[0].Before), strings2(c.Fields[0].After)
+	in := func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
+	for _, l := range before {
+		if !in(after, l) {
+			fmt.Fprintf(b, "      %s %s\n", paint(color, glyphColor[reconcile.Delete], "-"), tabs(l))
+		}
+	}
+	for _, l := range after {
+		g := reconcile.Create
+		if in(before, l) {
+			fmt.Fprintf(b, "        %s\n", tabs(l))
+			continue
+		}
+		fmt.Fprintf(b, "      %s %s\n", paint(color, glyphColor[g], "+"), tabs(l))
+	}
+}
+
+func tabs(s string) string { return strings.ReplaceAll(s, "\t", " ") }
+
+// strings2 reads a list of strings from a plan field, however it was
+// decoded.
+func strings2(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}
+
+// Value writes a field value as the config would: "text", 10, true,
+// ["a", "b"], null.
+func Value(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("%q", x)
+	case []string, []any:
+		items := strings2(x)
+		q := make([]string, len(items))
+		for i, s := range items {
+			q[i] = fmt.Sprintf("%q", s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	case float64:
+		if x == float64(int64(x)) {
+			return fmt.Sprint(int64(x))
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+func writeNotes(b *strings.Builder, p *reconcile.Plan) {
+	if len(p.Notes) == 0 {
+		return
+	}
+	b.WriteString("\nNotes:\n")
+	for _, n := range p.Notes {
+		fmt.Fprintf(b, "  - %s: %s\n", n.Address, n.Text)
+		for _, r := range n.Records {
+			fmt.Fprintf(b, "        %s\n", r)
+		}
+	}
+}
+
+func writeSafety(b *strings.Builder, p *reconcile.Plan, color bool) {
+	d, z := p.Destroys(), p.ForceNeeded()
+	if len(d) == 0 && len(z) == 0 {
+		return
+	}
+	b.WriteString("\n" + paint(color, "1;31", "Safety:") + "\n")
+	names := make([]string, 0, len(d))
+	for _, c := range d {
+		names = append(names, fmt.Sprintf("%s %s", c.Kind, c.Name))
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(b, "  ! %s is destroyed: apply needs --allow-destroy\n", n)
+	}
+	for _, s := range z {
+		fmt.Fprintf(b, "  ! zone %s at %s: %d of its %d records updated or deleted, more than %d%%: apply needs --force\n",
+			strings.TrimSuffix(s.Zone, "."), s.Provider, s.Changed, s.Existing, s.ThresholdPercent)
+	}
+}

@@ -1,0 +1,67 @@
+package reconcile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Target keeps the changes at or under the given addresses, and the creates
+// and updates of their parents that they need (a mailbox needs its domain).
+// A target that matches nothing is an error, so that a typo does not pass
+// for an empty plan.
+func (p *Plan) Target(targets []string) (*Plan, error) {
+	if len(targets) == 0 {
+		return p, nil
+	}
+	keep := map[*Change]bool{}
+	for _, t := range targets {
+		t = strings.TrimSuffix(t, "/")
+		matched := false
+		for _, c := range p.Changes {
+			if Under(c.Address, t) {
+				keep[c] = true
+				matched = true
+			}
+		}
+		if !matched {
+			return nil, fmt.Errorf("--target %s matches no change in the plan", t)
+		}
+	}
+	for _, c := range p.Changes {
+		if !keep[c] || c.Action == Delete {
+			continue
+		}
+		for _, parent := range p.Changes {
+			if parent.Action != Delete && parent.Kind != KindRecords && parent.Address != c.Address && Under(c.Address, parent.Address) {
+				keep[parent] = true
+			}
+		}
+	}
+	out := *p
+	out.Changes = nil
+	for _, c := range p.Changes {
+		if keep[c] {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	var notes []*Note
+	for _, n := range p.Notes {
+		for c := range keep {
+			if Under(c.Address, n.Address) || Under(n.Address, c.Address) {
+				notes = append(notes, n)
+				break
+			}
+		}
+	}
+	out.Notes = notes
+	out.Zones = nil
+	for _, z := range p.Zones {
+		for c := range keep {
+			if c.Kind == KindRecords && c.Provider == z.Provider && c.Zone == z.Zone {
+				out.Zones = append(out.Zones, z)
+				break
+			}
+		}
+	}
+	return &out, nil
+}
