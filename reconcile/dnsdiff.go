@@ -44,15 +44,15 @@ func (d *dnsDiff) zoneFor(dd *DomainDNS, rec Record) (string, bool) {
 	pz := d.live.DNS[rec.Provider]
 	if rec.Zone != "" {
 		z := canonicalZone(rec.Zone)
-		return z, !contains(pz.Zones, z)
+		return z, !pz.Has(z)
 	}
 	name := rec.Name
 	if rec.Purpose == PurposePEC {
 		cert := canonicalZone(rec.Name)
-		if dd.PECAuto && contains(pz.Zones, cert) {
+		if dd.PECAuto && pz.Has(cert) {
 			return cert, false
 		}
-		if !dd.PECAuto && contains(pz.Zones, cert) {
+		if !dd.PECAuto && pz.Has(cert) {
 			d.errorf("%s: cert.%s is a zone of its own at dns_provider %q: set pec { placement = \"delegated\" } (or \"auto\")", dd.Address, dd.Domain, rec.Provider)
 		}
 		name = dd.Domain // the parent zone, not the cert zone
@@ -173,12 +173,11 @@ func (d *dnsDiff) compare(dd *DomainDNS, s *set, sets map[setKey]*set) {
 }
 
 func (d *dnsDiff) change(dd *DomainDNS, k setKey, action Action, all, owned, want []libdns.RR) *Change {
-	name := "dns." + k.typ + "." + k.name
+	// Addresses name records relative to the domain, not the zone, so that
+	// a record keeps its address whichever zone it lands in.
+	name := "dns." + k.typ + "." + libdns.RelativeName(libdns.AbsoluteName(k.name, k.zone), dd.Domain+".")
 	if k.spf {
 		name = "dns.spf"
-		if rel := libdns.RelativeName(dd.Domain+".", k.zone); rel != "@" {
-			name += "." + rel
-		}
 	}
 	c := &Change{
 		Address:   dd.Address + "/" + name,

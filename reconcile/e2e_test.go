@@ -2,19 +2,28 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mailform/mailform/internal/testenv"
+	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/providers/lock"
 	"github.com/mailform/mailform/schema"
 
 	_ "github.com/mailform/mailform/providers/dns/zonefile"
 	_ "github.com/mailform/mailform/providers/mail/sql"
 )
 
-// copyDir copies a config directory (and the files it refers to one level
-// up, such as logos) into a fresh temporary directory.
+// copyDir copies a config directory, and what sits beside it (logos), into
+// a fresh temporary directory, leaving out state from earlier runs.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -26,7 +35,7 @@ func copyDir(t *testing.T, src string) string {
 		rel, _ := filepath.Rel(base, path)
 		dst := filepath.Join(root, rel)
 		if d.IsDir() {
-			if d.Name() == ".mailform" || d.Name() == "zones" {
+			if d.Name() == ".mailform" {
 				return filepath.SkipDir
 			}
 			return os.MkdirAll(dst, 0o755)
@@ -43,53 +52,428 @@ func copyDir(t *testing.T, src string) string {
 	return filepath.Join(root, filepath.Base(src))
 }
 
+// session runs plan and apply on a copy of a config, as the CLI does.
 type session struct {
 	t   *testing.T
 	dir string
-	env schema.Environment
+	env map[string]string
 	ctx context.Context
 }
 
-func newSession(t *testing.T, example string, env map[string]string) *session {
-	return &session{t: t, dir: copyDir(t, example), ctx: context.Background(), env: schema.Environment{
-		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-		ReadFile:  os.ReadFile,
-	}}
+var fullEnv = map[string]string{"BRAND_PM": "brand-pm-secret", "ACME_INFO": "info-secret", "SHOP_PW": "shop-secret", "ACME_RELAY": "relay-secret"}
+
+func newSession(t *testing.T, config string, env map[string]string) *session {
+	e := map[string]string{}
+	for k, v := range env {
+		e[k] = v
+	}
+	return &session{t: t, dir: copyDir(t, config), ctx: context.Background(), env: e}
 }
 
-func (s *session) plan() (*Plan, *Providers) {
+func (s *session) environment() schema.Environment {
+	return schema.Environment{LookupEnv: func(k string) (string, bool) { v, ok := s.env[k]; return v, ok }, ReadFile: os.ReadFile}
+}
+
+// edit rewrites the config's main.hcl.
+func (s *session) edit(old, new string) {
+	s.t.Helper()
+	path := filepath.Join(s.dir, "main.hcl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		s.t.Fatalf("main.hcl has no %q", old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *session) open() (*schema.Config, schema.Sources, *Providers) {
 	s.t.Helper()
 	cfg, srcs, diags := schema.Load(s.dir)
 	if diags.HasErrors() {
 		s.t.Fatal(diags.Error())
 	}
-	provs, err := Open(s.ctx, cfg, s.env)
+	provs, err := Open(s.ctx, cfg, s.environment())
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	s.t.Cleanup(func() { provs.Close() })
-	p, _, d, err := MakePlan(s.ctx, cfg, srcs, s.env, provs, PlanOptions{})
+	return cfg, srcs, provs
+}
+
+func (s *session) plan(targets ...string) (*Plan, *Providers) {
+	s.t.Helper()
+	cfg, srcs, provs := s.open()
+	p, _, d, err := MakePlan(s.ctx, cfg, srcs, s.environment(), provs, PlanOptions{Targets: targets})
 	if err != nil || d.HasErrors() {
 		s.t.Fatalf("plan: %v %v", err, d)
 	}
 	return p, provs
 }
 
-func TestQuickstartConverges(t *testing.T) {
-	s := newSession(t, "../examples/quickstart/hcl", nil)
+// apply plans and applies, allowing what the test allows.
+func (s *session) apply(allowDestroy, force bool) *Plan {
+	s.t.Helper()
 	p, provs := s.plan()
-	if p.Empty() {
-		t.Fatal("the first plan is empty")
+	if err := p.Check(allowDestroy, force); err != nil {
+		s.t.Fatal(err)
 	}
+	if res := Apply(s.ctx, p, provs, nil); res.Err != nil {
+		s.t.Fatal(res.Err)
+	}
+	return p
+}
+
+// converged checks that a new plan is empty.
+func (s *session) converged() {
+	s.t.Helper()
+	p, _ := s.plan()
 	for _, c := range p.Changes {
-		t.Logf("%c %s %v", c.Action, c.Address, c.Fields)
+		s.t.Errorf("the plan after apply is not empty: %c %s %v", c.Action, c.Address, c.Fields)
 	}
+}
+
+func (s *session) zone(name string) string {
+	s.t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.dir, "zones", name+".zone"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// checkZones runs BIND's named-checkzone on every zone file; -i local
+// keeps it from looking anything up outside the zone.
+func (s *session) checkZones() {
+	s.t.Helper()
+	bin := testenv.Command(s.t, "named-checkzone", "bind9-utils")
+	files, _ := filepath.Glob(filepath.Join(s.dir, "zones", "*.zone"))
+	if len(files) == 0 {
+		s.t.Fatal("no zone file")
+	}
+	for _, f := range files {
+		zone := strings.TrimSuffix(filepath.Base(f), ".zone")
+		if out, err := exec.Command(bin, "-i", "local", "-k", "fail", "-m", "fail", zone, f).CombinedOutput(); err != nil {
+			s.t.Errorf("named-checkzone refuses %s: %v\n%s", f, err, out)
+		}
+	}
+}
+
+func addresses(p *Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		out = append(out, string(c.Action)+" "+c.Address)
+	}
+	return out
+}
+
+func TestExamplesConverge(t *testing.T) {
+	for _, ex := range []string{"../examples/quickstart/hcl", "../examples/quickstart/yaml", "../examples/relay/hcl"} {
+		t.Run(ex, func(t *testing.T) {
+			s := newSession(t, ex, map[string]string{"SHOPCO_RELAY_WEBSITE": "a", "SHOPCO_RELAY_NEWSLETTER": "b"})
+			if p := s.apply(false, false); p.Empty() {
+				t.Fatal("the first plan is empty")
+			}
+			s.converged()
+			s.checkZones()
+		})
+	}
+}
+
+func TestFullApply(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	p := s.apply(false, false)
+	s.converged()
+	s.checkZones()
+
+	// Foreign lines stay byte for byte; the old provider's MX and SPF are
+	// replaced; the explicit www record takes over www A.
+	acme := s.zone("acme.example")
+	for _, line := range []string{
+		"; acme.example, kept by hand until now\n",
+		"    IN  TXT \"google-site-verification=abc123\"\n",
+		"    IN  A   198.51.100.80\n",
+		"shop        IN  A   198.51.100.81 ; the shop\n",
+		"_acme-challenge IN TXT \"token-xyz\"\n",
+		"@   IN  CAA 0 issue \"letsencrypt.org\"\n",
+		"acme.example.\t3600\tIN\tMX\t10 mail.acme.example.\n",
+		"mail.acme.example.\t3600\tIN\tA\t203.0.113.10\n",
+		"webmail.acme.example.\t3600\tIN\tAAAA\t2001:db8::10\n",
+		"cert.acme.example.\t3600\tIN\tMX\t10 mx.cert.legalmail.it.\n",
+		"www.acme.example.\t3600\tIN\tA\t198.51.100.80\n",
+		"\"v=spf1 mx ip4:203.0.113.10 ip6:2001:db8::10 include:_spf.platform.example ~all\"",
+	} {
+		if !strings.Contains(acme, line) {
+			t.Errorf("acme.example zone lacks %q:\n%s", line, acme)
+		}
+	}
+	for _, gone := range []string{"oldprovider", "198.51.100.79"} {
+		if strings.Contains(acme, gone) {
+			t.Errorf("acme.example zone still holds %q:\n%s", gone, acme)
+		}
+	}
+	// PEC: cert.acme.test is a zone of its own, so the MX is at its apex.
+	if cert := s.zone("cert.acme.test"); !strings.Contains(cert, "cert.acme.test.\t3600\tIN\tMX\t10 mx.cert.legalmail.it.") {
+		t.Errorf("cert.acme.test zone:\n%s", cert)
+	}
+	if strings.Contains(s.zone("acme.test"), "legalmail") {
+		t.Error("the PEC MX also went into the parent zone")
+	}
+	// The IDN alias domain got a zone of its own, in punycode.
+	if !strings.Contains(s.zone("xn--acm-dma.example"), "xn--acm-dma.example.\t3600\tIN\tMX\t10 mail.acme.example.") {
+		t.Error("the alias domain's MX is missing")
+	}
+	// Unmanaged DNS and TLS certificates are notes for a person.
+	kinds := map[string]int{}
+	for _, n := range p.Notes {
+		kinds[n.Kind]++
+	}
+	if diff := cmp.Diff(map[string]int{"unmanaged_dns": 1, "tls_certificate": 3}, kinds); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+}
+
+// The ownership record's name is the same on every run for a domain.
+func TestVerificationTokenIsStable(t *testing.T) {
+	a, b := VerificationToken("acme.example"), VerificationToken("acme.example")
+	if a != b || !tokenName.MatchString(a) || a == VerificationToken("acme.test") {
+		t.Errorf("tokens %s %s %s", a, b, VerificationToken("acme.test"))
+	}
+}
+
+// A plan after one change names exactly that change.
+func TestPlanNamesOneChange(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	s.edit(`quota         = "4GB"`, `quota         = "8GB"`)
+	p, _ := s.plan()
+	if diff := cmp.Diff([]string{"~ tenant.acme/domain.acme.example/mailbox.sales"}, addresses(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Field{{Name: "quota", Before: "4GB", After: "8GB"}}, p.Changes[0].Fields); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+}
+
+// A secret that did not change is no change; one that did shows as
+// (sensitive), and never its value.
+func TestSecretsCompareByVerifying(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	s.converged()
+	s.env["ACME_INFO"] = "a-new-secret"
+	p, _ := s.plan()
+	if diff := cmp.Diff([]string{"~ tenant.acme/domain.acme.example/mailbox.info"}, addresses(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Field{{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true}}, p.Changes[0].Fields); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	s.apply(false, false)
+	s.converged()
+}
+
+// Deleting a mailbox needs --allow-destroy, and names it.
+func TestDestroyNeedsPermission(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	s.edit(`mailbox "shop" {
+      password = env("SHOP_PW")
+    }`, ``)
+	p, _ := s.plan()
+	err := p.Check(false, false)
+	if !errors.Is(err, ErrDestroy) || !strings.Contains(err.Error(), "mailbox shop@unmanaged.example (tenant.acme/domain.unmanaged.example/mailbox.shop)") {
+		t.Fatalf("Check = %v", err)
+	}
+	s.apply(true, false)
+	s.converged()
+}
+
+// Removing a customer's branding touches most of a small zone: that needs
+// --force, unless the domain raises its threshold.
+func TestZoneThreshold(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	s.edit(`  domain "acme.test" {
+    branding = "reseller"
+    mx       = "reseller"`, `  domain "acme.test" {
+    branding = "none"
+    mx       = "platform"`)
+	p, _ := s.plan()
+	if err := p.Check(false, false); !errors.Is(err, ErrForce) || !strings.Contains(err.Error(), "zone acme.test at zones") {
+		t.Fatalf("Check = %v\n%v", err, addresses(p))
+	}
+	s.edit(`    branding = "none"
+    mx       = "platform"`, `    branding = "none"
+    mx       = "platform"
+    dns_change_threshold = 90`)
+	p, _ = s.plan()
+	if err := p.Check(false, false); err != nil {
+		t.Fatalf("with a 90%% threshold: %v", err)
+	}
+	s.apply(false, false)
+	s.converged()
+	s.checkZones()
+}
+
+// Mail records left over from an earlier branding go, when they hold what
+// mailform wrote; a record someone else made at such a name stays.
+func TestLeftoverRecords(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	s.edit(`    branding  = "customer"
+    dns       = "zones"
+    catch_all`, `    branding  = "none"
+    mx        = "platform"
+    dns       = "zones"
+    catch_all`)
+	p, _ := s.plan()
+	want := []string{
+		"~ tenant.acme/domain.acme.example",
+		"~ tenant.acme/domain.acme.example/alias_domain.xn--acm-dma.example/dns.MX.@",
+		"~ tenant.acme/domain.acme.example/dns.CNAME.autoconfig",
+		"~ tenant.acme/domain.acme.example/dns.MX.@",
+		"~ tenant.acme/domain.acme.example/dns.SRV._imaps._tcp",
+		"~ tenant.acme/domain.acme.example/dns.SRV._pop3s._tcp",
+		"~ tenant.acme/domain.acme.example/dns.SRV._submission._tcp",
+		"- tenant.acme/domain.acme.example/dns.A.mail",
+		"- tenant.acme/domain.acme.example/dns.A.webmail",
+		"- tenant.acme/domain.acme.example/dns.AAAA.mail",
+		"- tenant.acme/domain.acme.example/dns.AAAA.webmail",
+	}
+	if diff := cmp.Diff(want, addresses(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	s.apply(false, true)
+	s.converged()
+	s.checkZones()
+}
+
+// --target keeps the changes under an address and the parents they need.
+func TestTarget(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	p, _ := s.plan("tenant.acme/domain.acme.example/mailbox.info")
+	want := []string{"+ tenant.acme", "+ tenant.acme/domain.acme.example", "+ tenant.acme/domain.acme.example/mailbox.info"}
+	if diff := cmp.Diff(want, addresses(p)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	cfg, srcs, provs := s.open()
+	if _, _, _, err := MakePlan(s.ctx, cfg, srcs, s.environment(), provs, PlanOptions{Targets: []string{"tenant.acme/domain.nope"}}); err == nil {
+		t.Error("a target that matches nothing is accepted")
+	}
+}
+
+// Diff is pure: the same inputs give the same plan.
+func TestDiffIsDeterministic(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	cfg, _, provs := s.open()
+	want, diags := DesiredState(cfg, s.environment())
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	live, err := Refresh(s.ctx, cfg, provs, RefreshOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Diff(cfg, want, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		b, err := Diff(cfg, want, live)
+		if err != nil || !a.SameAs(b) {
+			t.Fatalf("a second Diff differs (%v)", err)
+		}
+	}
+}
+
+// A missing secret is reported at its place when planning, not when
+// validating.
+func TestMissingSecretAtPlan(t *testing.T) {
+	s := newSession(t, "testdata/full", map[string]string{"BRAND_PM": "x"})
+	cfg, srcs, provs := s.open()
+	_, _, diags, err := MakePlan(s.ctx, cfg, srcs, s.environment(), provs, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diags {
+		got = append(got, filepath.Base(d.Subject.Filename)+": "+d.Summary)
+	}
+	want := []string{
+		"main.hcl: environment variable ACME_INFO is not set",
+		"main.hcl: environment variable SHOP_PW is not set",
+		"main.hcl: environment variable ACME_RELAY is not set",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// A second apply fails at once, naming who holds the lock.
+func TestLock(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	_, _, provs := s.open()
+	unlock, err := provs.Lock(s.ctx, "first apply (pid 1)", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, _, other := s.open()
+	_, err = other.Lock(s.ctx, "second", 0)
+	var held *lock.HeldError
+	if !errors.As(err, &held) || held.Holder != "first apply (pid 1)" {
+		t.Fatalf("second lock: %v", err)
+	}
+}
+
+// failingZones makes one zone's update fail, as a server that goes away
+// would.
+type failingZones struct {
+	dns.Provider
+	zone string
+}
+
+func (f failingZones) UpdateZone(ctx context.Context, zone string, sets []dns.RRSet) error {
+	if zone == f.zone {
+		return errors.New("connection refused")
+	}
+	return f.Provider.(dns.Updater).UpdateZone(ctx, zone, sets)
+}
+
+func (f failingZones) CreateZone(ctx context.Context, zone string) error {
+	return f.Provider.(dns.ZoneCreator).CreateZone(ctx, zone)
+}
+
+// An apply that fails stops there, says what it wrote and what it did not,
+// and the next apply carries on.
+func TestApplyStopsAndConverges(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	p, provs := s.plan()
+	provs.DNS["zones"] = failingZones{Provider: provs.DNS["zones"], zone: "acme.test."}
 	res := Apply(s.ctx, p, provs, nil)
-	if res.Err != nil {
-		t.Fatal(res.Err)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "zone acme.test at zones: connection refused") {
+		t.Fatalf("err = %v", res.Err)
 	}
-	p2, _ := s.plan()
-	for _, c := range p2.Changes {
-		t.Errorf("second plan: %c %s %v", c.Action, c.Address, c.Fields)
+	if len(res.Applied) == 0 || len(res.Failed) == 0 || len(res.Applied)+len(res.Failed)+len(res.Skipped) != len(p.Changes) {
+		t.Errorf("applied %d, failed %d, skipped %d of %d", len(res.Applied), len(res.Failed), len(res.Skipped), len(p.Changes))
 	}
+	for _, c := range res.Failed {
+		if c.Zone != "acme.test." {
+			t.Errorf("reported as failed: %s", c.Address)
+		}
+	}
+	var notWritten []string
+	for _, c := range append(res.Failed, res.Skipped...) {
+		notWritten = append(notWritten, string(c.Action)+" "+c.Address)
+	}
+	next, _ := s.plan()
+	if diff := cmp.Diff(notWritten, addresses(next), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("the next plan is not what was not written (-not written +next plan):\n%s", diff)
+	}
+	s.apply(false, false)
+	s.converged()
 }

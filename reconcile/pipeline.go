@@ -13,31 +13,40 @@ import (
 // Token is a domain's verification token: the one a backend holds, or the
 // one VerificationToken derives.
 func (l *Live) Token(domain string) string {
-	for _, st := range l.Mail {
-		for _, d := range st.Domains {
-			if d.Name == domain && d.VerificationToken != "" {
-				return d.VerificationToken
-			}
-		}
-		for _, a := range st.AliasDomains {
-			if a.Name == domain && a.VerificationToken != "" {
-				return a.VerificationToken
-			}
-		}
+	l.index()
+	if t := l.tokens[domain]; t != "" {
+		return t
 	}
 	return VerificationToken(domain)
 }
 
 // DKIMKey is the DKIM key a backend holds for a domain and selector, or nil.
 func (l *Live) DKIMKey(domain, selector string) *mail.DKIMKey {
-	for _, st := range l.Mail {
-		for _, k := range st.DKIMKeys {
-			if k.Domain == domain && k.Selector == selector {
-				return k
+	l.index()
+	return l.keys[selector+"._domainkey."+domain]
+}
+
+// index builds the lookups Token and DKIMKey use, once.
+func (l *Live) index() {
+	l.once.Do(func() {
+		l.tokens = map[string]string{}
+		l.keys = map[string]*mail.DKIMKey{}
+		for _, st := range l.Mail {
+			for _, d := range st.Domains {
+				if d.VerificationToken != "" {
+					l.tokens[d.Name] = d.VerificationToken
+				}
+			}
+			for _, a := range st.AliasDomains {
+				if a.VerificationToken != "" {
+					l.tokens[a.Name] = a.VerificationToken
+				}
+			}
+			for _, k := range st.DKIMKeys {
+				l.keys[k.Selector+"._domainkey."+k.Domain] = k
 			}
 		}
-	}
-	return nil
+	})
 }
 
 // PlanOptions tune MakePlan.

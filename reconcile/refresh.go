@@ -122,6 +122,10 @@ func sortedNames[V any](m map[string]V) []string {
 type Live struct {
 	Mail map[string]*mail.State    // by backend name
 	DNS  map[string]*ProviderZones // by DNS provider name
+
+	once   sync.Once
+	tokens map[string]string        // domain → verification token
+	keys   map[string]*mail.DKIMKey // selector._domainkey.domain → key
 }
 
 // ProviderZones is what a DNS provider holds of the zones mailform needs.
@@ -130,6 +134,20 @@ type ProviderZones struct {
 	Listed  bool                   // the provider listed its zones
 	Zones   []string               // the zones that exist, lower case, with the final dot
 	Records map[string][]libdns.RR // by zone: the records read, in canonical form
+
+	once sync.Once
+	set  map[string]bool // Zones, for lookups
+}
+
+// Has reports whether a zone exists.
+func (pz *ProviderZones) Has(zone string) bool {
+	pz.once.Do(func() {
+		pz.set = make(map[string]bool, len(pz.Zones))
+		for _, z := range pz.Zones {
+			pz.set[z] = true
+		}
+	})
+	return pz.set[zone]
 }
 
 // RefreshOptions tune Refresh.
@@ -280,14 +298,17 @@ func canonicalZone(z string) string {
 // zoneOf finds the zone a name belongs to: the longest existing zone it
 // is in, or "".
 func zoneOf(pz *ProviderZones, name string) string {
-	n := canonicalZone(name)
-	best := ""
-	for _, z := range pz.Zones {
-		if (n == z || strings.HasSuffix(n, "."+z)) && len(z) > len(best) {
-			best = z
+	for n := canonicalZone(name); n != "."; {
+		if pz.Has(n) {
+			return n
 		}
+		_, rest, ok := strings.Cut(n, ".")
+		if !ok {
+			break
+		}
+		n = rest
 	}
-	return best
+	return ""
 }
 
 func contains(list []string, s string) bool {

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages of the real servers and tools the tests run against.
-PACKAGES=()
+PACKAGES=(bind9-utils)  # named-checkzone checks every zone file written
 
 missing=()
 for p in "${PACKAGES[@]}"; do

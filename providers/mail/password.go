@@ -37,6 +37,9 @@ func PlainPassword(p string) Password {
 // Stored writes a crypt hash with its scheme prefix, as the backend keeps
 // it: "$6$…" becomes "{SHA512-CRYPT}$6$…", {CRYPT-MD5} becomes {MD5-CRYPT}.
 func Stored(h string) string {
+	if i := strings.IndexByte(h, '}'); strings.HasPrefix(h, "{") && i > 0 && storedSchemes[h[1:i]] {
+		return h // already as stored: the common case, kept cheap
+	}
 	scheme := schema.HashScheme(h)
 	if scheme == "" {
 		return h
@@ -47,6 +50,9 @@ func Stored(h string) string {
 	}
 	return "{" + scheme + "}" + body
 }
+
+// storedSchemes are the scheme names Stored writes.
+var storedSchemes = map[string]bool{"SHA512-CRYPT": true, "SHA256-CRYPT": true, "BLF-CRYPT": true, "MD5-CRYPT": true, "ARGON2ID": true, "ARGON2I": true, "SSHA512": true, "SSHA256": true}
 
 func (p Password) String() string { return "(sensitive)" }
 

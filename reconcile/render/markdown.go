@@ -49,7 +49,7 @@ func Markdown(p *reconcile.Plan, max int) []string {
 		for _, c := range p.Changes {
 			var d strings.Builder
 			writeChange(&d, c, false)
-			diff := d.String()
+			diff := diffSyntax(d.String())
 			if len(diff) > budget-200 {
 				cut := strings.LastIndex(diff[:budget-200], "\n")
 				diff = diff[:cut+1] + "  … (cut here: the full plan is in the CI log)\n"
@@ -95,6 +95,24 @@ func Markdown(p *reconcile.Plan, max int) []string {
 		out[i] = head + body
 	}
 	return out
+}
+
+// diffSyntax moves each line's glyph to the first column, where a diff
+// block colours it: + and - as they are, ~ and ± as !.
+func diffSyntax(s string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		trimmed := strings.TrimLeft(line, " ")
+		indent := len(line) - len(trimmed)
+		for glyph, mark := range map[string]string{"+ ": "+", "- ": "-", "~ ": "!", "± ": "!"} {
+			if strings.HasPrefix(trimmed, glyph) && indent > 0 {
+				line = mark + line[1:]
+				break
+			}
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 func mdEscape(s string) string {

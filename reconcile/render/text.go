@@ -41,7 +41,7 @@ func verb(c *reconcile.Change) string {
 		return "will be updated in place"
 	case reconcile.Delete:
 		if c.Kind == reconcile.KindMailbox {
-			return "will be retired (logins and delivery stop; its mail stays on disk)"
+			return "will be retired: logins and delivery stop, its mail stays on disk"
 		}
 		return "will be destroyed"
 	}

@@ -150,13 +150,30 @@ func (z *zoneText) soa() *entry {
 	return nil
 }
 
-// replace makes each rrset in sets hold exactly its records: the entries of
-// its name and type are removed and the new records appended. An entry that
-// took its owner from a removed one gets its owner written in front.
+// replace makes each rrset in sets hold exactly its records, with the
+// fewest edits: an entry whose record stays is kept as written, the entries
+// of records that go are removed, and only new records are appended. An
+// entry that took its owner from a removed one gets its owner written in
+// front.
 func (z *zoneText) replace(sets []dns.RRSet) error {
-	drop := map[dns.Key]bool{}
+	type want struct {
+		rr   libdns.RR
+		kept bool
+	}
+	wanted := map[dns.Key][]*want{}
+	var order []*want
 	for _, s := range sets {
-		drop[dns.Key{Name: strings.ToLower(s.Name), Type: strings.ToUpper(s.Type)}] = true
+		k := dns.Key{Name: strings.ToLower(s.Name), Type: strings.ToUpper(s.Type)}
+		wanted[k] = []*want{}
+		for _, rr := range s.Records {
+			norm, err := dns.Normalize(z.zone, rr)
+			if err != nil {
+				return err
+			}
+			w := &want{rr: norm}
+			wanted[k] = append(wanted[k], w)
+			order = append(order, w)
+		}
 	}
 	var kept []*entry
 	ownerGone := false
@@ -165,11 +182,21 @@ func (z *zoneText) replace(sets []dns.RRSet) error {
 			kept = append(kept, e)
 			continue
 		}
-		if drop[dns.KeyOf(dns.FromMiekg(z.zone, e.rr))] {
-			if !e.implicit {
-				ownerGone = true
+		rr := dns.FromMiekg(z.zone, e.rr)
+		if ws, managed := wanted[dns.KeyOf(rr)]; managed {
+			stays := false
+			for _, w := range ws {
+				if !w.kept && w.rr.Data == rr.Data && w.rr.TTL == rr.TTL {
+					w.kept, stays = true, true
+					break
+				}
 			}
-			continue
+			if !stays {
+				if !e.implicit {
+					ownerGone = true
+				}
+				continue
+			}
 		}
 		if e.implicit && ownerGone {
 			// Its owner was on the removed line: write the owner in front
@@ -182,14 +209,15 @@ func (z *zoneText) replace(sets []dns.RRSet) error {
 		kept = append(kept, e)
 	}
 	var added []*entry
-	for _, s := range sets {
-		for _, rr := range s.Records {
-			parsed, err := dns.ToMiekg(z.zone, rr)
-			if err != nil {
-				return err
-			}
-			added = append(added, &entry{text: dns.Line(z.zone, rr) + "\n", record: true, rr: parsed})
+	for _, w := range order {
+		if w.kept {
+			continue
 		}
+		parsed, err := dns.ToMiekg(z.zone, w.rr)
+		if err != nil {
+			return err
+		}
+		added = append(added, &entry{text: dns.Line(z.zone, w.rr) + "\n", record: true, rr: parsed})
 	}
 	if len(added) > 0 && !z.hasMarker(kept) {
 		kept = append(kept, &entry{text: "\n" + marker + "\n"})

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/schema"
+)
+
+// quickstart copies the quickstart config into a temporary directory.
+func quickstart(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "config")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../../examples/quickstart/hcl/main.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestPlanApplyExitCodes(t *testing.T) {
+	dir := quickstart(t)
+	code, out, errOut := mailform(t, "plan", "--detailed-exitcode", dir)
+	if code != exitChanges || !strings.Contains(out, "Plan: 16 to add, 0 to change, 0 to destroy.") {
+		t.Fatalf("first plan: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = mailform(t, "apply", dir)
+	if code != 1 || !strings.Contains(errOut, "standard input is not a terminal") {
+		t.Errorf("apply without a terminal or --auto-approve: exit %d\n%s", code, errOut)
+	}
+	code, out, errOut = mailform(t, "apply", "--auto-approve", dir)
+	if code != 0 || !strings.Contains(out, "Apply complete: 16 added, 0 changed, 0 destroyed.") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = mailform(t, "plan", "--detailed-exitcode", dir)
+	if code != 0 || !strings.Contains(out, "No changes.") {
+		t.Errorf("second plan: exit %d\n%s", code, out)
+	}
+	if code, out, _ := mailform(t, "apply", "--auto-approve", dir); code != 0 || !strings.Contains(out, "No changes.") {
+		t.Errorf("second apply: exit %d\n%s", code, out)
+	}
+	if bin, err := exec.LookPath("named-checkzone"); err == nil {
+		if b, err := exec.Command(bin, "-i", "local", "acme.example", filepath.Join(dir, "zones", "acme.example.zone")).CombinedOutput(); err != nil {
+			t.Errorf("named-checkzone: %v\n%s", err, b)
+		}
+	}
+}
+
+func TestPlanJSONAndMarkdown(t *testing.T) {
+	dir := quickstart(t)
+	code, out, _ := mailform(t, "plan", "--json", dir)
+	var p struct {
+		FormatVersion int `json:"format_version"`
+		Summary       struct{ Add int }
+		Changes       []struct{ Address, Action string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &p) != nil || p.FormatVersion != 1 || p.Summary.Add != 16 || p.Changes[0].Action != "create" {
+		t.Errorf("plan --json: exit %d\n%s", code, out)
+	}
+	code, out, _ = mailform(t, "plan", "--markdown", dir)
+	if code != 0 || !strings.HasPrefix(out, "### mailform plan: 16 to add") || !strings.Contains(out, "```diff") {
+		t.Errorf("plan --markdown: exit %d\n%s", code, out)
+	}
+}
+
+// A saved plan applies as it is, and is refused once the file, the config
+// or the live side moved.
+func TestSavedPlan(t *testing.T) {
+	dir := quickstart(t)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if code, _, errOut := mailform(t, "plan", "--out", planFile, dir); code != 0 {
+		t.Fatalf("plan --out: %s", errOut)
+	}
+	raw, _ := os.ReadFile(planFile)
+	if strings.Contains(string(raw), "$6$") {
+		t.Error("the plan file holds a password hash")
+	}
+	if code, out, _ := mailform(t, "show", planFile); code != 0 || !strings.Contains(out, "Plan: 16 to add") {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+
+	// Altered.
+	altered := filepath.Join(t.TempDir(), "altered.json")
+	os.WriteFile(altered, []byte(strings.Replace(string(raw), `"8GB"`, `"25GB"`, 1)), 0o600)
+	if code, _, errOut := mailform(t, "apply", altered); code != 1 || !strings.Contains(errOut, "altered") {
+		t.Errorf("altered plan: exit %d\n%s", code, errOut)
+	}
+
+	// Config changed.
+	cfgFile := filepath.Join(dir, "main.hcl")
+	orig, _ := os.ReadFile(cfgFile)
+	os.WriteFile(cfgFile, []byte(strings.Replace(string(orig), `display_name = "ACME Ltd"`, `display_name = "ACME"`, 1)), 0o644)
+	if code, _, errOut := mailform(t, "apply", planFile); code != 1 || !strings.Contains(errOut, "config changed since the plan was made") {
+		t.Errorf("config changed: exit %d\n%s", code, errOut)
+	}
+	os.WriteFile(cfgFile, orig, 0o644)
+
+	// As it is: applies without asking.
+	if code, out, errOut := mailform(t, "apply", planFile); code != 0 || !strings.Contains(out, "Apply complete: 16 added") {
+		t.Fatalf("apply plan file: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// The live side moved: a plan made before the apply above no longer holds.
+	second := filepath.Join(t.TempDir(), "second.json")
+	os.WriteFile(cfgFile, []byte(strings.Replace(string(orig), `display_name = "ACME Ltd"`, `display_name = "ACME"`, 1)), 0o644)
+	if code, _, errOut := mailform(t, "plan", "--out", second, dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := mailform(t, "apply", "--auto-approve", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := mailform(t, "apply", second); code != 1 || !strings.Contains(errOut, "live state changed since the plan was made") {
+		t.Errorf("live moved: exit %d\n%s", code, errOut)
+	}
+}
+
+// A second apply fails at once and names who holds the lock.
+func TestApplyLockHeld(t *testing.T) {
+	dir := quickstart(t)
+	cfg, _, diags := schema.Load(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	provs, err := reconcile.Open(context.Background(), cfg, osEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer provs.Close()
+	unlock, err := provs.Lock(context.Background(), "ci-job-17 (pid 4242)", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	code, _, errOut := mailform(t, "apply", "--auto-approve", dir)
+	if code != 1 || !strings.Contains(errOut, "is locked by ci-job-17 (pid 4242)") || !strings.Contains(errOut, "--lock-timeout") {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
+
+func TestDestroyRefused(t *testing.T) {
+	dir := quickstart(t)
+	if code, _, errOut := mailform(t, "apply", "--auto-approve", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	cfgFile := filepath.Join(dir, "main.hcl")
+	orig, _ := os.ReadFile(cfgFile)
+	start := strings.Index(string(orig), `    mailbox "info" {`)
+	end := start + strings.Index(string(orig)[start:], "    }\n") + len("    }\n")
+	edited := strings.Replace(string(orig[:start])+string(orig[end:]), `to = ["info@acme.example"]`, `to = ["postmaster@acme.example"]`, 1)
+	os.WriteFile(cfgFile, []byte(edited), 0o644)
+	code, out, errOut := mailform(t, "apply", "--auto-approve", dir)
+	if code != 1 || !strings.Contains(errOut, "mailbox info@acme.example (tenant.acme/domain.acme.example/mailbox.info)") || !strings.Contains(errOut, "nothing was changed") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := mailform(t, "apply", "--auto-approve", "--allow-destroy", dir); code != 0 || !strings.Contains(out, "1 destroyed") {
+		t.Errorf("with --allow-destroy: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestSettingsAndRecords(t *testing.T) {
+	code, out, _ := mailform(t, "settings", "../../examples/reseller/hcl", "costruzioni-città.example")
+	for _, want := range []string{"Mail client settings for rossi-costruzioni.example (branding: customer)", "IMAP:      mail.rossi-costruzioni.example, port 993, SSL/TLS", "Webmail:   https://webmail.rossi-costruzioni.example"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("settings: exit %d, no %q in\n%s", code, want, out)
+		}
+	}
+	code, out, _ = mailform(t, "settings", "--json", "../../examples/reseller/hcl", "studio-bianchi.example")
+	var s reconcile.ClientSettings
+	if code != 0 || json.Unmarshal([]byte(out), &s) != nil || s.SMTP.Host != "mail.mailhost-reseller.example" || s.SMTP.Port != 587 {
+		t.Errorf("settings --json: exit %d\n%s", code, out)
+	}
+	dir := quickstart(t)
+	code, out, _ = mailform(t, "records", dir, "acme.example")
+	if code != 0 || !strings.Contains(out, "acme.example.\t3600\tIN\tMX\t10 mx1.example.net.") || !strings.Contains(out, "(run mailform records acme.example after apply") {
+		t.Errorf("records before apply: exit %d\n%s", code, out)
+	}
+	mailform(t, "apply", "--auto-approve", dir)
+	code, out, _ = mailform(t, "records", dir, "acme.example")
+	if code != 0 || !strings.Contains(out, "mail._domainkey.acme.example.\t3600\tIN\tTXT\t\"v=DKIM1; k=rsa; p=MII") {
+		t.Errorf("records after apply: exit %d\n%s", code, out)
+	}
+}
