@@ -161,7 +161,7 @@ func executionOrder(cs []*Change) []*Change {
 func makeKeys(p *Plan) (map[string]*mail.DKIMKey, error) {
 	keys := map[string]*mail.DKIMKey{}
 	for _, c := range p.Changes {
-		if c.Kind == KindDKIMKey && c.Action == Create {
+		if c.Kind == KindDKIMKey && (c.Action == Create || c.Action == Replace) {
 			k := c.op.DKIMKey
 			if k.PublicKey == "" {
 				if err := generateKey(k); err != nil {

@@ -83,6 +83,9 @@ func (m *mailDiff) add(kind Kind, action Action, address, name string, before, a
 	case Delete:
 		c.Fields = fields(before, nil)
 		c.Destroys = kind == KindTenant || kind == KindDomain || kind == KindMailbox
+	case Replace:
+		c.Fields = fields(before, after)
+		c.Fields = append(c.Fields, Field{Name: "key", Before: "(sensitive)", After: "(generated at apply)", Sensitive: true})
 	default:
 		c.Fields = fields(before, after)
 	}
@@ -109,13 +112,156 @@ func (m *mailDiff) run() {
 	for _, d := range m.want.Domains {
 		m.tenantOf[d.Name] = d.Tenant
 	}
-	m.tenants(owners)
-	m.domains(haveDomains)
-	m.aliasDomains(haveDomains)
+	for _, d := range m.want.Domains {
+		d.VerificationToken = m.token(d.Name)
+	}
+	for _, a := range m.want.AliasDomains {
+		a.VerificationToken = m.token(a.Name)
+	}
+	keepPassword := func(want, have *mail.Password) {
+		if want.Matches(*have) {
+			*want = *have // unchanged: keep the stored hash
+		}
+	}
+	domainOf := func(address string) string { _, d, _ := strings.Cut(address, "@"); return d }
+
+	compare(m, kindSpec[mail.Tenant]{
+		kind: KindTenant,
+		key:  func(t *mail.Tenant) string { return t.Name },
+		addr: func(t *mail.Tenant) string { return m.tenantAddr(t.Name) },
+		ours: func(t *mail.Tenant) bool { return m.ours[t.Name] },
+		clash: func(w, h *mail.Tenant) bool {
+			if h != nil && !m.ours[h.Name] {
+				m.clash("tenant %q exists there and belongs to owner %q; give this config that backend owner, or rename the tenant", w.Name, owners[h.Name])
+				return true
+			}
+			return false
+		},
+		op: func(a mail.Action, t *mail.Tenant) *mail.Op { return &mail.Op{Action: a, Tenant: t} },
+	}, m.want.Tenants, m.have.Tenants)
+
+	compare(m, kindSpec[mail.Domain]{
+		kind: KindDomain,
+		key:  func(d *mail.Domain) string { return d.Name },
+		addr: func(d *mail.Domain) string { return m.domainAddr(d.Name) },
+		ours: func(d *mail.Domain) bool { return m.ours[d.Tenant] },
+		clash: func(w, h *mail.Domain) bool {
+			if h == nil || m.ours[h.Tenant] {
+				return false
+			}
+			who := "is not managed by mailform"
+			if h.Tenant != "" {
+				who = fmt.Sprintf("belongs to tenant %q of another owner", h.Tenant)
+			}
+			m.clash("domain %s exists there and %s; it cannot be taken over", w.Name, who)
+			return true
+		},
+		op: func(a mail.Action, d *mail.Domain) *mail.Op { return &mail.Op{Action: a, Domain: d} },
+	}, m.want.Domains, m.have.Domains)
+
+	compare(m, kindSpec[mail.AliasDomain]{
+		kind: KindAliasDomain,
+		key:  func(a *mail.AliasDomain) string { return a.Name },
+		addr: func(a *mail.AliasDomain) string { return m.domainAddr(a.Target) + "/alias_domain." + a.Name },
+		ours: func(a *mail.AliasDomain) bool { return m.inScope(a.Target) },
+		clash: func(w, h *mail.AliasDomain) bool {
+			switch {
+			case h != nil && !m.inScope(h.Target):
+				m.clash("alias domain %s exists there for %s, which this config does not manage", w.Name, h.Target)
+			case haveDomains[w.Name] != nil:
+				m.clash("alias domain %s exists there as a real domain", w.Name)
+			default:
+				return false
+			}
+			return true
+		},
+		op: func(a mail.Action, x *mail.AliasDomain) *mail.Op { return &mail.Op{Action: a, AliasDomain: x} },
+	}, m.want.AliasDomains, m.have.AliasDomains)
+
 	m.dkimKeys()
-	m.mailboxes()
-	m.aliases()
-	m.relayUsers()
+
+	compare(m, kindSpec[mail.Mailbox]{
+		kind: KindMailbox,
+		key:  func(x *mail.Mailbox) string { return x.Address },
+		addr: func(x *mail.Mailbox) string { return m.objectAddr("mailbox", x.Address) },
+		ours: func(x *mail.Mailbox) bool { return m.inScope(domainOf(x.Address)) },
+		keep: func(w, h *mail.Mailbox) { keepPassword(&w.Password, &h.Password) },
+		op:   func(a mail.Action, x *mail.Mailbox) *mail.Op { return &mail.Op{Action: a, Mailbox: x} },
+	}, m.want.Mailboxes, m.have.Mailboxes)
+
+	compare(m, kindSpec[mail.Alias]{
+		kind: KindAlias,
+		key:  func(x *mail.Alias) string { return x.Address },
+		addr: func(x *mail.Alias) string { return m.objectAddr("alias", x.Address) },
+		ours: func(x *mail.Alias) bool { return m.inScope(domainOf(x.Address)) },
+		op:   func(a mail.Action, x *mail.Alias) *mail.Op { return &mail.Op{Action: a, Alias: x} },
+	}, m.want.Aliases, m.have.Aliases)
+
+	compare(m, kindSpec[mail.RelayUser]{
+		kind: KindRelayUser,
+		key:  func(u *mail.RelayUser) string { return u.Name },
+		addr: func(u *mail.RelayUser) string { return m.tenantAddr(u.Tenant) + "/relay_user." + u.Name },
+		ours: func(u *mail.RelayUser) bool { return m.ours[u.Tenant] },
+		clash: func(w, h *mail.RelayUser) bool {
+			if h != nil && !m.ours[h.Tenant] {
+				m.clash("relay user %q exists there for tenant %q, which this config does not manage", w.Name, h.Tenant)
+				return true
+			}
+			return false
+		},
+		keep: func(w, h *mail.RelayUser) { keepPassword(&w.Password, &h.Password) },
+		op:   func(a mail.Action, u *mail.RelayUser) *mail.Op { return &mail.Op{Action: a, RelayUser: u} },
+	}, m.want.RelayUsers, m.have.RelayUsers)
+}
+
+// kindSpec says how the objects of one kind are told apart, placed in the
+// plan, checked against what the config may take over, and written.
+type kindSpec[T any] struct {
+	kind  Kind
+	key   func(*T) string
+	addr  func(*T) string
+	ours  func(*T) bool            // a live object this config manages, so may delete
+	clash func(want, have *T) bool // reports a live object the config may not take over (have may be nil)
+	keep  func(want, have *T)      // carries over what is the same but stored differently
+	op    func(mail.Action, *T) *mail.Op
+}
+
+// compare diffs the wanted and live objects of one kind: creates, updates
+// and, for live objects this config manages and no longer wants, deletes.
+func compare[T any](m *mailDiff, s kindSpec[T], want, have []*T) {
+	live := make(map[string]*T, len(have))
+	for _, h := range have {
+		live[s.key(h)] = h
+	}
+	seen := make(map[string]bool, len(want))
+	for _, w := range want {
+		k := s.key(w)
+		seen[k] = true
+		h := live[k]
+		if s.clash != nil && s.clash(w, h) {
+			continue
+		}
+		if h != nil && s.keep != nil {
+			s.keep(w, h)
+		}
+		switch {
+		case h == nil:
+			m.add(s.kind, Create, s.addr(w), k, nil, w, s.op(mail.Create, w))
+		case len(fields(h, w)) > 0:
+			m.add(s.kind, Update, s.addr(w), k, h, w, s.op(mail.Update, w))
+		}
+	}
+	for _, h := range have {
+		if k := s.key(h); !seen[k] && s.ours(h) {
+			m.add(s.kind, Delete, s.addr(h), k, h, nil, s.op(mail.Delete, h))
+		}
+	}
+}
+
+// inScope reports whether a domain is one this config manages here.
+func (m *mailDiff) inScope(domain string) bool {
+	_, ok := m.tenantOf[domain]
+	return ok
 }
 
 func (m *mailDiff) tenantAddr(t string) string { return "tenant." + t }
@@ -132,180 +278,6 @@ func (m *mailDiff) objectAddr(kind, address string) string {
 		return m.domainAddr(domain) + "/postmaster"
 	}
 	return m.domainAddr(domain) + "/" + kind + "." + local
-}
-
-func (m *mailDiff) tenants(owners map[string]string) {
-	have := map[string]*mail.Tenant{}
-	for _, t := range m.have.Tenants {
-		if m.ours[t.Name] {
-			have[t.Name] = t
-		}
-	}
-	seen := map[string]bool{}
-	for _, t := range m.want.Tenants {
-		seen[t.Name] = true
-		if owner, exists := owners[t.Name]; exists && !m.ours[t.Name] {
-			m.clash("tenant %q exists there and belongs to owner %q; give this config that backend owner, or rename the tenant", t.Name, owner)
-			continue
-		}
-		switch h := have[t.Name]; {
-		case h == nil:
-			m.add(KindTenant, Create, m.tenantAddr(t.Name), t.Name, nil, t, &mail.Op{Action: mail.Create, Tenant: t})
-		case len(fields(h, t)) > 0:
-			m.add(KindTenant, Update, m.tenantAddr(t.Name), t.Name, h, t, &mail.Op{Action: mail.Update, Tenant: t})
-		}
-	}
-	for _, h := range m.have.Tenants {
-		if m.ours[h.Name] && !seen[h.Name] {
-			m.add(KindTenant, Delete, m.tenantAddr(h.Name), h.Name, h, nil, &mail.Op{Action: mail.Delete, Tenant: h})
-		}
-	}
-}
-
-func (m *mailDiff) domains(have map[string]*mail.Domain) {
-	seen := map[string]bool{}
-	for _, d := range m.want.Domains {
-		seen[d.Name] = true
-		d.VerificationToken = m.token(d.Name)
-		h := have[d.Name]
-		if h != nil && !m.ours[h.Tenant] {
-			who := "is not managed by mailform"
-			if h.Tenant != "" {
-				who = fmt.Sprintf("belongs to tenant %q of another owner", h.Tenant)
-			}
-			m.clash("domain %s exists there and %s; it cannot be taken over", d.Name, who)
-			continue
-		}
-		switch {
-		case h == nil:
-			m.add(KindDomain, Create, m.domainAddr(d.Name), d.Name, nil, d, &mail.Op{Action: mail.Create, Domain: d})
-		case len(fields(h, d)) > 0:
-			m.add(KindDomain, Update, m.domainAddr(d.Name), d.Name, h, d, &mail.Op{Action: mail.Update, Domain: d})
-		}
-	}
-	for _, h := range m.have.Domains {
-		if m.ours[h.Tenant] && !seen[h.Name] {
-			m.add(KindDomain, Delete, m.domainAddr(h.Name), h.Name, h, nil, &mail.Op{Action: mail.Delete, Domain: h})
-		}
-	}
-}
-
-// inScope reports whether a domain is one this config manages here.
-func (m *mailDiff) inScope(domain string) bool {
-	_, ok := m.tenantOf[domain]
-	return ok
-}
-
-func (m *mailDiff) aliasDomains(haveDomains map[string]*mail.Domain) {
-	have := map[string]*mail.AliasDomain{}
-	for _, a := range m.have.AliasDomains {
-		have[a.Name] = a
-	}
-	seen := map[string]bool{}
-	for _, a := range m.want.AliasDomains {
-		seen[a.Name] = true
-		a.VerificationToken = m.token(a.Name)
-		addr := m.domainAddr(a.Target) + "/alias_domain." + a.Name
-		h := have[a.Name]
-		if h != nil && !m.inScope(h.Target) {
-			m.clash("alias domain %s exists there for %s, which this config does not manage", a.Name, h.Target)
-			continue
-		}
-		if d := haveDomains[a.Name]; d != nil {
-			m.clash("alias domain %s exists there as a real domain", a.Name)
-			continue
-		}
-		switch {
-		case h == nil:
-			m.add(KindAliasDomain, Create, addr, a.Name, nil, a, &mail.Op{Action: mail.Create, AliasDomain: a})
-		case len(fields(h, a)) > 0:
-			m.add(KindAliasDomain, Update, addr, a.Name, h, a, &mail.Op{Action: mail.Update, AliasDomain: a})
-		}
-	}
-	for _, h := range m.have.AliasDomains {
-		if m.inScope(h.Target) && !seen[h.Name] {
-			m.add(KindAliasDomain, Delete, m.domainAddr(h.Target)+"/alias_domain."+h.Name, h.Name, h, nil, &mail.Op{Action: mail.Delete, AliasDomain: h})
-		}
-	}
-}
-
-func (m *mailDiff) mailboxes() {
-	have := map[string]*mail.Mailbox{}
-	for _, mb := range m.have.Mailboxes {
-		have[mb.Address] = mb
-	}
-	seen := map[string]bool{}
-	for _, mb := range m.want.Mailboxes {
-		seen[mb.Address] = true
-		h := have[mb.Address]
-		if h != nil && mb.Password.Matches(h.Password) {
-			mb.Password = h.Password // unchanged: keep the stored hash
-		}
-		switch {
-		case h == nil:
-			m.add(KindMailbox, Create, m.objectAddr("mailbox", mb.Address), mb.Address, nil, mb, &mail.Op{Action: mail.Create, Mailbox: mb})
-		case len(fields(h, mb)) > 0:
-			m.add(KindMailbox, Update, m.objectAddr("mailbox", mb.Address), mb.Address, h, mb, &mail.Op{Action: mail.Update, Mailbox: mb})
-		}
-	}
-	for _, h := range m.have.Mailboxes {
-		if _, domain, _ := strings.Cut(h.Address, "@"); m.inScope(domain) && !seen[h.Address] {
-			m.add(KindMailbox, Delete, m.objectAddr("mailbox", h.Address), h.Address, h, nil, &mail.Op{Action: mail.Delete, Mailbox: h})
-		}
-	}
-}
-
-func (m *mailDiff) aliases() {
-	have := map[string]*mail.Alias{}
-	for _, a := range m.have.Aliases {
-		have[a.Address] = a
-	}
-	seen := map[string]bool{}
-	for _, a := range m.want.Aliases {
-		seen[a.Address] = true
-		switch h := have[a.Address]; {
-		case h == nil:
-			m.add(KindAlias, Create, m.objectAddr("alias", a.Address), a.Address, nil, a, &mail.Op{Action: mail.Create, Alias: a})
-		case len(fields(h, a)) > 0:
-			m.add(KindAlias, Update, m.objectAddr("alias", a.Address), a.Address, h, a, &mail.Op{Action: mail.Update, Alias: a})
-		}
-	}
-	for _, h := range m.have.Aliases {
-		if _, domain, _ := strings.Cut(h.Address, "@"); m.inScope(domain) && !seen[h.Address] {
-			m.add(KindAlias, Delete, m.objectAddr("alias", h.Address), h.Address, h, nil, &mail.Op{Action: mail.Delete, Alias: h})
-		}
-	}
-}
-
-func (m *mailDiff) relayUsers() {
-	have := map[string]*mail.RelayUser{}
-	for _, u := range m.have.RelayUsers {
-		have[u.Name] = u
-	}
-	seen := map[string]bool{}
-	for _, u := range m.want.RelayUsers {
-		seen[u.Name] = true
-		addr := m.tenantAddr(u.Tenant) + "/relay_user." + u.Name
-		h := have[u.Name]
-		if h != nil && !m.ours[h.Tenant] {
-			m.clash("relay user %q exists there for tenant %q, which this config does not manage", u.Name, h.Tenant)
-			continue
-		}
-		if h != nil && u.Password.Matches(h.Password) {
-			u.Password = h.Password
-		}
-		switch {
-		case h == nil:
-			m.add(KindRelayUser, Create, addr, u.Name, nil, u, &mail.Op{Action: mail.Create, RelayUser: u})
-		case len(fields(h, u)) > 0:
-			m.add(KindRelayUser, Update, addr, u.Name, h, u, &mail.Op{Action: mail.Update, RelayUser: u})
-		}
-	}
-	for _, h := range m.have.RelayUsers {
-		if m.ours[h.Tenant] && !seen[h.Name] {
-			m.add(KindRelayUser, Delete, m.tenantAddr(h.Tenant)+"/relay_user."+h.Name, h.Name, h, nil, &mail.Op{Action: mail.Delete, RelayUser: h})
-		}
-	}
 }
 
 // dkimKeys keeps a key for the active selector of every domain (made at
@@ -331,6 +303,11 @@ func (m *mailDiff) dkimKeys() {
 				case h == nil && i == 0:
 					k := &mail.DKIMKey{Domain: d.Name, Selector: sel, Algorithm: dkimAlgorithm(d), Bits: dkimBits(d), Active: true}
 					m.add(KindDKIMKey, Create, addr, key, nil, k, &mail.Op{Action: mail.Create, DKIMKey: k})
+				case i == 0 && !keyFits(h, d):
+					// A key of another type or size under the same selector:
+					// a new key replaces it, and its DNS record follows.
+					k := &mail.DKIMKey{Domain: d.Name, Selector: sel, Algorithm: dkimAlgorithm(d), Bits: dkimBits(d), Active: true}
+					m.add(KindDKIMKey, Replace, addr, key, h, k, &mail.Op{Action: mail.Create, DKIMKey: k})
 				case h == nil:
 					m.notes = append(m.notes, &Note{Address: addr, Kind: "dkim",
 						Text: fmt.Sprintf("Previous DKIM selector %s has no key in backend %q, so there is nothing to publish for it; drop it from previous_selectors.", sel, m.backend)})

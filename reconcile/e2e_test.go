@@ -477,3 +477,42 @@ func TestApplyStopsAndConverges(t *testing.T) {
 	s.apply(false, false)
 	s.converged()
 }
+
+// Changing the DKIM key type under the same selector replaces the key, and
+// its record follows; the next plan is empty.
+func TestDKIMKeyReplace(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	before := s.zone("acme.example")
+	s.edit(`selector = "s2026"`, `selector = "s2026"
+      key_type = "ed25519"`)
+	p, _ := s.plan()
+	want := []string{"± tenant.acme/domain.acme.example/dkim.s2026", "~ tenant.acme/domain.acme.example/dns.TXT.s2026._domainkey"}
+	if diff := cmp.Diff(want, addresses(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	s.apply(false, false)
+	s.converged()
+	after := s.zone("acme.example")
+	if before == after || !strings.Contains(after, `"v=DKIM1; k=ed25519; p=`) {
+		t.Errorf("the DKIM record did not follow the new key:\n%s", after)
+	}
+}
+
+// A DNS provider's change_threshold raises the limit for its zones.
+func TestProviderThreshold(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	s.edit(`    branding = "reseller"
+    mx       = "reseller"`, `    branding = "none"
+    mx       = "platform"`)
+	s.edit(`  nameservers = ["ns1.platform.example", "ns2.platform.example"]`, `  nameservers = ["ns1.platform.example", "ns2.platform.example"]
+  change_threshold = 95`)
+	p, _ := s.plan()
+	if err := p.Check(false, false); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Zones) == 0 || p.Zones[0].ThresholdPercent != 95 {
+		t.Errorf("zones %+v", p.Zones)
+	}
+}

@@ -131,6 +131,9 @@ func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tok
 	}
 	for _, sel := range dkimSelectors(d) {
 		k := keys(d.Name, sel)
+		if k != nil && sel == activeSelector(d) && !keyFits(k, d) {
+			k = nil // replaced at apply by a key of the configured type
+		}
 		switch {
 		case k != nil:
 			add(sel+"._domainkey."+d.Name, "TXT", dkimText(k.Algorithm, k.PublicKey), PurposeDKIM)
@@ -321,6 +324,11 @@ func dkimBits(d *schema.Domain) int {
 		return *d.DKIM.KeyBits
 	}
 	return schema.DefaultDKIMBits
+}
+
+// keyFits reports whether a key is of the type and size the domain asks for.
+func keyFits(k *mail.DKIMKey, d *schema.Domain) bool {
+	return k.Algorithm == dkimAlgorithm(d) && k.Bits == dkimBits(d)
 }
 
 func dkimText(algorithm, publicKey string) string {

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,9 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	goldenfile "github.com/mailform/mailform/internal/golden"
+)
 
 // modelOptions compare two models by content, leaving out where each part
 // was written.
@@ -43,22 +42,7 @@ func render(dir string, diags hcl.Diagnostics) string {
 }
 
 // golden compares got with the file at path, or rewrites it under -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./schema -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
-}
+func golden(t *testing.T, path, got string) { t.Helper(); goldenfile.Check(t, path, got) }
 
 // loadClean loads a config that must have no diagnostic at all.
 func loadClean(t *testing.T, dir string) *Config {

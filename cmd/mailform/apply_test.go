@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailform/mailform/internal/testenv"
 	"github.com/mailform/mailform/reconcile"
 	"github.com/mailform/mailform/schema"
 )
@@ -51,10 +52,9 @@ func TestPlanApplyExitCodes(t *testing.T) {
 	if code, out, _ := mailform(t, "apply", "--auto-approve", dir); code != 0 || !strings.Contains(out, "No changes.") {
 		t.Errorf("second apply: exit %d\n%s", code, out)
 	}
-	if bin, err := exec.LookPath("named-checkzone"); err == nil {
-		if b, err := exec.Command(bin, "-i", "local", "acme.example", filepath.Join(dir, "zones", "acme.example.zone")).CombinedOutput(); err != nil {
-			t.Errorf("named-checkzone: %v\n%s", err, b)
-		}
+	bin := testenv.Command(t, "named-checkzone", "bind9-utils")
+	if b, err := exec.Command(bin, "-i", "local", "acme.example", filepath.Join(dir, "zones", "acme.example.zone")).CombinedOutput(); err != nil {
+		t.Errorf("named-checkzone: %v\n%s", err, b)
 	}
 }
 

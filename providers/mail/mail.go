@@ -179,7 +179,8 @@ const (
 )
 
 // Op is one write to a backend. Exactly one of the object fields is set.
-// Update carries the whole new object.
+// Update carries the whole new object. Creating a DKIM key whose selector
+// exists replaces that key.
 type Op struct {
 	Action      Action
 	Tenant      *Tenant

@@ -254,8 +254,9 @@ func (w *writer) dkimKey(a mail.Action, k *mail.DKIMKey) error {
 	if k.PrivateKey == "" || k.PublicKey == "" {
 		return fmt.Errorf("no key to store")
 	}
-	return w.exec(`INSERT INTO mf_dkim_key (domain, selector, algorithm, bits, public_key, private_key, active) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.Domain, k.Selector, k.Algorithm, k.Bits, k.PublicKey, k.PrivateKey, k.Active)
+	return w.upsert("mf_dkim_key", []string{"domain", "selector"},
+		[]string{"domain", "selector", "algorithm", "bits", "public_key", "private_key", "active"},
+		[]any{k.Domain, k.Selector, k.Algorithm, k.Bits, k.PublicKey, k.PrivateKey, k.Active})
 }
 
 // now is the time written into created/modified/retired columns.
