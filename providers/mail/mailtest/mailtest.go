@@ -58,32 +58,40 @@ func fixture() *mail.State {
 	}
 }
 
-// creates turns a state into the operations that create it, parents first.
-func creates(st *mail.State) []mail.Op {
+// opsFor turns a state into operations on all of it: parents first to
+// create, children first to delete.
+func opsFor(st *mail.State, a mail.Action) []mail.Op {
 	var ops []mail.Op
 	for _, t := range st.Tenants {
-		ops = append(ops, mail.Op{Action: mail.Create, Tenant: t})
+		ops = append(ops, mail.Op{Action: a, Tenant: t})
 	}
 	for _, d := range st.Domains {
-		ops = append(ops, mail.Op{Action: mail.Create, Domain: d})
+		ops = append(ops, mail.Op{Action: a, Domain: d})
 	}
-	for _, a := range st.AliasDomains {
-		ops = append(ops, mail.Op{Action: mail.Create, AliasDomain: a})
+	for _, x := range st.AliasDomains {
+		ops = append(ops, mail.Op{Action: a, AliasDomain: x})
 	}
 	for _, k := range st.DKIMKeys {
-		ops = append(ops, mail.Op{Action: mail.Create, DKIMKey: k})
+		ops = append(ops, mail.Op{Action: a, DKIMKey: k})
 	}
 	for _, m := range st.Mailboxes {
-		ops = append(ops, mail.Op{Action: mail.Create, Mailbox: m})
+		ops = append(ops, mail.Op{Action: a, Mailbox: m})
 	}
-	for _, a := range st.Aliases {
-		ops = append(ops, mail.Op{Action: mail.Create, Alias: a})
+	for _, x := range st.Aliases {
+		ops = append(ops, mail.Op{Action: a, Alias: x})
 	}
 	for _, u := range st.RelayUsers {
-		ops = append(ops, mail.Op{Action: mail.Create, RelayUser: u})
+		ops = append(ops, mail.Op{Action: a, RelayUser: u})
+	}
+	if a == mail.Delete {
+		for i, j := 0, len(ops)-1; i < j; i, j = i+1, j-1 {
+			ops[i], ops[j] = ops[j], ops[i]
+		}
 	}
 	return ops
 }
+
+func creates(st *mail.State) []mail.Op { return opsFor(st, mail.Create) }
 
 // Run runs the suite.
 func Run(t *testing.T, open Open) {
@@ -212,20 +220,7 @@ func Run(t *testing.T, open Open) {
 		if err := b.Apply(ctx, creates(st)); err != nil {
 			t.Fatal(err)
 		}
-		var ops []mail.Op
-		for _, u := range st.RelayUsers {
-			ops = append(ops, mail.Op{Action: mail.Delete, RelayUser: u})
-		}
-		for _, a := range st.Aliases {
-			ops = append(ops, mail.Op{Action: mail.Delete, Alias: a})
-		}
-		for _, m := range st.Mailboxes {
-			ops = append(ops, mail.Op{Action: mail.Delete, Mailbox: m})
-		}
-		for _, k := range st.DKIMKeys {
-			ops = append(ops, mail.Op{Action: mail.Delete, DKIMKey: k})
-		}
-		ops = append(ops, mail.Op{Action: mail.Delete, AliasDomain: st.AliasDomains[0]}, mail.Op{Action: mail.Delete, Domain: st.Domains[0]}, mail.Op{Action: mail.Delete, Tenant: st.Tenants[0]})
+		ops := opsFor(st, mail.Delete)
 		if err := b.Apply(ctx, ops); err != nil {
 			t.Fatal(err)
 		}
