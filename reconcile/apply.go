@@ -140,12 +140,13 @@ func buildSteps(p *Plan, provs *Providers) ([]step, error) {
 }
 
 // executionOrder puts a backend's changes in the order they are written:
-// deletes child-first, then creates and updates parent-first.
+// deletes first (the plan lists them child-first), then creates and updates
+// (listed parent-first).
 func executionOrder(cs []*Change) []*Change {
 	var out []*Change
-	for i := len(cs) - 1; i >= 0; i-- {
-		if cs[i].Action == Delete {
-			out = append(out, cs[i])
+	for _, c := range cs {
+		if c.Action == Delete {
+			out = append(out, c)
 		}
 	}
 	for _, c := range cs {

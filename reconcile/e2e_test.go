@@ -516,3 +516,43 @@ func TestProviderThreshold(t *testing.T) {
 		t.Errorf("zones %+v", p.Zones)
 	}
 }
+
+// Deletes run child-first: a domain's mailboxes before the domain, the
+// domain before its tenant.
+func TestExecutionOrder(t *testing.T) {
+	var cs []*Change
+	for _, k := range []Kind{KindTenant, KindDomain, KindMailbox, KindAlias} {
+		cs = append(cs, &Change{Kind: k, Action: Delete, Address: string(k)}, &Change{Kind: k, Action: Create, Address: string(k)})
+	}
+	sortChanges(cs)
+	var got []string
+	for _, c := range executionOrder(cs) {
+		got = append(got, string(c.Action)+string(c.Kind))
+	}
+	want := []string{"-alias", "-mailbox", "-domain", "-tenant", "+tenant", "+domain", "+mailbox", "+alias"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// Targeting a record of a zone the plan creates keeps the zone's creation.
+func TestTargetKeepsZone(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	p, _ := s.plan("tenant.brand/domain.brand.example/dns.MX.@")
+	want := []string{"+ tenant.brand", "+ tenant.brand/domain.brand.example", "+ tenant.brand/domain.brand.example/dns_zone.brand.example", "+ tenant.brand/domain.brand.example/dns.MX.@"}
+	if diff := cmp.Diff(want, addresses(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	p, provs := s.plan("tenant.brand/domain.brand.example/dns.TXT.mail._domainkey")
+	want = []string{"+ tenant.brand", "+ tenant.brand/domain.brand.example", "+ tenant.brand/domain.brand.example/dkim.mail",
+		"+ tenant.brand/domain.brand.example/dns_zone.brand.example", "+ tenant.brand/domain.brand.example/dns.TXT.mail._domainkey"}
+	if diff := cmp.Diff(want, addresses(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if res := Apply(s.ctx, p, provs, nil); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if !strings.Contains(s.zone("brand.example"), "mail._domainkey.brand.example.\t3600\tIN\tTXT\t\"v=DKIM1; k=rsa; p=MII") {
+		t.Error("the targeted DKIM record was not published with its key")
+	}
+}

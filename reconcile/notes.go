@@ -37,6 +37,12 @@ func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*Change) []*Note 
 		}
 	}
 	var notes []*Note
+	for _, c := range changes {
+		if (c.Kind == KindDomain || c.Kind == KindAliasDomain) && c.Action == Delete {
+			notes = append(notes, &Note{Address: c.Address, Kind: "dns_cleanup",
+				Text: fmt.Sprintf("%s leaves the config, so mailform no longer knows where its zone is: remove its MX, SPF, DMARC, DKIM, ownership, SRV and autoconfig records there, or mail keeps coming to the platform and bounces.", c.Name)})
+		}
+	}
 	for _, dd := range doms {
 		if dd.Provider != "" || !changed[dd.Address] {
 			continue

@@ -32,8 +32,15 @@ func (p *Plan) Target(targets []string) (*Plan, error) {
 			continue
 		}
 		for _, parent := range p.Changes {
-			if parent.Action != Delete && parent.Kind != KindRecords && parent.Address != c.Address && Under(c.Address, parent.Address) {
-				keep[parent] = true
+			switch {
+			case parent.Action == Delete || parent == c:
+			case parent.Kind != KindRecords && Under(c.Address, parent.Address):
+				keep[parent] = true // the tenant and domain it lives in
+			case parent.Kind == KindZone && c.Kind == KindRecords && parent.Provider == c.Provider && parent.Zone == c.Zone:
+				keep[parent] = true // the zone it goes into
+			case parent.Kind == KindDKIMKey && c.set != nil && c.set.pending &&
+				parent.op.DKIMKey.Domain == c.set.domain && parent.op.DKIMKey.Selector == c.set.selector:
+				keep[parent] = true // the key it publishes
 			}
 		}
 	}
