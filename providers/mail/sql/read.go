@@ -13,7 +13,7 @@ import (
 
 // Read reads the whole backend, each table once.
 func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
-	tx, err := b.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := b.db.BeginTx(ctx, b.dialect.snapshot)
 	if err != nil {
 		return nil, err
 	}
@@ -44,8 +44,8 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 	})
 	domains := map[string]*mail.Domain{}
 	r.rows(`SELECT d.domain, d.mailboxes, d.active, COALESCE(x.tenant, ''), COALESCE(x.branding, ''), COALESCE(x.max_quota, 0),
-			COALESCE(x.default_quota, 0), COALESCE(x.default_send_limit, 0), COALESCE(x.imap, 0), COALESCE(x.pop3, 0),
-			COALESCE(x.smtp, 0), COALESCE(x.webmail, 0), COALESCE(x.allowed_ips, ''), COALESCE(x.require_2fa, 0),
+			COALESCE(x.default_quota, 0), COALESCE(x.default_send_limit, 0), COALESCE(x.imap, FALSE), COALESCE(x.pop3, FALSE),
+			COALESCE(x.smtp, FALSE), COALESCE(x.webmail, FALSE), COALESCE(x.allowed_ips, ''), COALESCE(x.require_2fa, FALSE),
 			COALESCE(x.custom_hostname, ''), COALESCE(x.custom_title, ''), COALESCE(x.custom_logo_sha256, ''),
 			COALESCE(x.verification_token, '')
 		FROM domain d LEFT JOIN mf_domain x ON x.domain = d.domain`, func(s scan) error {
@@ -72,10 +72,10 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 		return nil
 	})
 	mailboxes := map[string]*mail.Mailbox{}
-	r.rows(`SELECT m.username, m.password, m.name, m.quota, m.active, COALESCE(x.imap, 0), COALESCE(x.pop3, 0),
-			COALESCE(x.smtp, 0), COALESCE(x.webmail, 0), COALESCE(x.allow_nets, ''), COALESCE(x.send_limit, 0),
-			COALESCE(x.require_2fa, 0), COALESCE(x.postmaster, 0), COALESCE(x.archive_years, 0),
-			COALESCE(x.archive_delegates, ''), COALESCE(x.autoreply, 0), COALESCE(x.autoreply_subject, ''),
+	r.rows(`SELECT m.username, m.password, m.name, m.quota, m.active, COALESCE(x.imap, FALSE), COALESCE(x.pop3, FALSE),
+			COALESCE(x.smtp, FALSE), COALESCE(x.webmail, FALSE), COALESCE(x.allow_nets, ''), COALESCE(x.send_limit, 0),
+			COALESCE(x.require_2fa, FALSE), COALESCE(x.postmaster, FALSE), COALESCE(x.archive_years, 0),
+			COALESCE(x.archive_delegates, ''), COALESCE(x.autoreply, FALSE), COALESCE(x.autoreply_subject, ''),
 			COALESCE(x.autoreply_body, ''), x.autoreply_start, x.autoreply_end
 		FROM mailbox m LEFT JOIN mf_mailbox x ON x.username = m.username
 		WHERE x.retired IS NULL`, func(s scan) error {

@@ -14,15 +14,19 @@ type dialect struct {
 	types map[string]string // {{bool}}, {{blob}}, … in the migrations
 	// rebind turns the ? placeholders of a query into the database's.
 	rebind func(string) string
+	// snapshot is how Read begins its transaction: one consistent view of
+	// every table.
+	snapshot *sql.TxOptions
 }
 
 var sqlite = dialect{
 	name: "sqlite",
 	types: map[string]string{
 		"{{bool}}": "INTEGER", "{{blob}}": "BLOB", "{{bigint}}": "INTEGER",
-		"{{ts}}": "TEXT", "{{now}}": "CURRENT_TIMESTAMP",
+		"{{ts}}": "TEXT", "{{now}}": "CURRENT_TIMESTAMP", "{{false}}": "0", "{{true}}": "1",
 	},
-	rebind: func(q string) string { return q },
+	rebind:   func(q string) string { return q },
+	snapshot: &sql.TxOptions{ReadOnly: true},
 }
 
 // migration is one step of the schema. Steps are never edited once released:
@@ -44,10 +48,10 @@ var migrations = []migration{{1, []string{
 		maxquota    {{bigint}} NOT NULL DEFAULT 0,
 		quota       {{bigint}} NOT NULL DEFAULT 0,
 		transport   VARCHAR(255) NOT NULL DEFAULT 'virtual',
-		backupmx    {{bool}} NOT NULL DEFAULT 0,
+		backupmx    {{bool}} NOT NULL DEFAULT {{false}},
 		created     {{ts}} NOT NULL DEFAULT {{now}},
 		modified    {{ts}} NOT NULL DEFAULT {{now}},
-		active      {{bool}} NOT NULL DEFAULT 1
+		active      {{bool}} NOT NULL DEFAULT {{true}}
 	)`,
 	`CREATE TABLE mailbox (
 		username   VARCHAR(255) NOT NULL PRIMARY KEY,
@@ -59,7 +63,7 @@ var migrations = []migration{{1, []string{
 		domain     VARCHAR(255) NOT NULL,
 		created    {{ts}} NOT NULL DEFAULT {{now}},
 		modified   {{ts}} NOT NULL DEFAULT {{now}},
-		active     {{bool}} NOT NULL DEFAULT 1
+		active     {{bool}} NOT NULL DEFAULT {{true}}
 	)`,
 	`CREATE INDEX mailbox_domain ON mailbox (domain)`,
 	`CREATE TABLE alias (
@@ -68,7 +72,7 @@ var migrations = []migration{{1, []string{
 		domain   VARCHAR(255) NOT NULL,
 		created  {{ts}} NOT NULL DEFAULT {{now}},
 		modified {{ts}} NOT NULL DEFAULT {{now}},
-		active   {{bool}} NOT NULL DEFAULT 1
+		active   {{bool}} NOT NULL DEFAULT {{true}}
 	)`,
 	`CREATE INDEX alias_domain_idx ON alias (domain)`,
 	`CREATE TABLE alias_domain (
@@ -76,7 +80,7 @@ var migrations = []migration{{1, []string{
 		target_domain VARCHAR(255) NOT NULL,
 		created       {{ts}} NOT NULL DEFAULT {{now}},
 		modified      {{ts}} NOT NULL DEFAULT {{now}},
-		active        {{bool}} NOT NULL DEFAULT 1
+		active        {{bool}} NOT NULL DEFAULT {{true}}
 	)`,
 	`CREATE INDEX alias_domain_target ON alias_domain (target_domain)`,
 	`CREATE TABLE mf_tenant (
@@ -85,7 +89,7 @@ var migrations = []migration{{1, []string{
 		display_name  VARCHAR(255) NOT NULL DEFAULT '',
 		max_mailboxes INTEGER NOT NULL DEFAULT 0,
 		max_quota     {{bigint}} NOT NULL DEFAULT 0,
-		require_2fa   {{bool}} NOT NULL DEFAULT 0
+		require_2fa   {{bool}} NOT NULL DEFAULT {{false}}
 	)`,
 	`CREATE TABLE mf_manager (
 		tenant  VARCHAR(255) NOT NULL,
@@ -101,12 +105,12 @@ var migrations = []migration{{1, []string{
 		max_quota          {{bigint}} NOT NULL DEFAULT 0,
 		default_quota      {{bigint}} NOT NULL DEFAULT 0,
 		default_send_limit INTEGER NOT NULL DEFAULT 0,
-		imap               {{bool}} NOT NULL DEFAULT 1,
-		pop3               {{bool}} NOT NULL DEFAULT 1,
-		smtp               {{bool}} NOT NULL DEFAULT 1,
-		webmail            {{bool}} NOT NULL DEFAULT 1,
+		imap               {{bool}} NOT NULL DEFAULT {{true}},
+		pop3               {{bool}} NOT NULL DEFAULT {{true}},
+		smtp               {{bool}} NOT NULL DEFAULT {{true}},
+		webmail            {{bool}} NOT NULL DEFAULT {{true}},
 		allowed_ips        TEXT NOT NULL DEFAULT '',
-		require_2fa        {{bool}} NOT NULL DEFAULT 0,
+		require_2fa        {{bool}} NOT NULL DEFAULT {{false}},
 		custom_hostname    VARCHAR(255) NOT NULL DEFAULT '',
 		custom_title       VARCHAR(255) NOT NULL DEFAULT '',
 		custom_logo        {{blob}},
@@ -120,17 +124,17 @@ var migrations = []migration{{1, []string{
 	)`,
 	`CREATE TABLE mf_mailbox (
 		username          VARCHAR(255) NOT NULL PRIMARY KEY,
-		imap              {{bool}} NOT NULL DEFAULT 1,
-		pop3              {{bool}} NOT NULL DEFAULT 1,
-		smtp              {{bool}} NOT NULL DEFAULT 1,
-		webmail           {{bool}} NOT NULL DEFAULT 1,
+		imap              {{bool}} NOT NULL DEFAULT {{true}},
+		pop3              {{bool}} NOT NULL DEFAULT {{true}},
+		smtp              {{bool}} NOT NULL DEFAULT {{true}},
+		webmail           {{bool}} NOT NULL DEFAULT {{true}},
 		allow_nets        TEXT NOT NULL DEFAULT '',
 		send_limit        INTEGER NOT NULL DEFAULT 0,
-		require_2fa       {{bool}} NOT NULL DEFAULT 0,
-		postmaster        {{bool}} NOT NULL DEFAULT 0,
+		require_2fa       {{bool}} NOT NULL DEFAULT {{false}},
+		postmaster        {{bool}} NOT NULL DEFAULT {{false}},
 		archive_years     INTEGER NOT NULL DEFAULT 0,
 		archive_delegates TEXT NOT NULL DEFAULT '',
-		autoreply         {{bool}} NOT NULL DEFAULT 0,
+		autoreply         {{bool}} NOT NULL DEFAULT {{false}},
 		autoreply_subject TEXT NOT NULL DEFAULT '',
 		autoreply_body    TEXT NOT NULL DEFAULT '',
 		autoreply_start   {{ts}},
@@ -143,7 +147,7 @@ var migrations = []migration{{1, []string{
 		password         VARCHAR(255) NOT NULL,
 		sender_domains   TEXT NOT NULL DEFAULT '',
 		sender_addresses TEXT NOT NULL DEFAULT '',
-		active           {{bool}} NOT NULL DEFAULT 1,
+		active           {{bool}} NOT NULL DEFAULT {{true}},
 		priority         VARCHAR(16) NOT NULL DEFAULT 'normal',
 		notes            TEXT NOT NULL DEFAULT ''
 	)`,
@@ -154,10 +158,33 @@ var migrations = []migration{{1, []string{
 		bits        INTEGER NOT NULL DEFAULT 0,
 		public_key  TEXT NOT NULL,
 		private_key TEXT NOT NULL,
-		active      {{bool}} NOT NULL DEFAULT 0,
+		active      {{bool}} NOT NULL DEFAULT {{false}},
 		created     {{ts}} NOT NULL DEFAULT {{now}},
 		PRIMARY KEY (domain, selector)
 	)`,
+}}, {2, []string{
+	// The automatic reply as a Sieve script, which Dovecot reads through
+	// the mf_sieve view (a dict) before the user's own scripts.
+	`ALTER TABLE mf_mailbox ADD COLUMN sieve_id VARCHAR(64) NOT NULL DEFAULT ''`,
+	`ALTER TABLE mf_mailbox ADD COLUMN sieve_script TEXT NOT NULL DEFAULT ''`,
+	`CREATE VIEW mf_sieve AS
+		SELECT username, 'mailform' AS name,
+			CASE WHEN sieve_script = '' THEN 'none' ELSE sieve_id END AS id,
+			CASE WHEN sieve_script = '' THEN '# no automatic reply' ELSE sieve_script END AS script
+		FROM mf_mailbox`,
+	// What Dovecot needs of a mailbox that may log in, with the services
+	// and networks of the mailbox and of its domain already combined.
+	`CREATE VIEW mf_dovecot_user AS
+		SELECT m.username, m.password, m.maildir, m.quota,
+			COALESCE(NULLIF(x.allow_nets, ''), NULLIF(xd.allowed_ips, '')) AS allow_nets,
+			(COALESCE(x.imap, {{true}}) AND COALESCE(xd.imap, {{true}})) AS imap,
+			(COALESCE(x.pop3, {{true}}) AND COALESCE(xd.pop3, {{true}})) AS pop3,
+			(COALESCE(x.smtp, {{true}}) AND COALESCE(xd.smtp, {{true}})) AS smtp
+		FROM mailbox m
+		JOIN domain d ON d.domain = m.domain
+		LEFT JOIN mf_mailbox x ON x.username = m.username
+		LEFT JOIN mf_domain xd ON xd.domain = m.domain
+		WHERE m.active AND d.active`,
 }}}
 
 // SchemaVersion is the version of the schema this build writes.
@@ -166,6 +193,18 @@ func SchemaVersion() int { return migrations[len(migrations)-1].version }
 // migrate brings the database to the current schema, one transaction per
 // step. A database newer than this build is refused rather than guessed at.
 func (b *Backend) migrate(ctx context.Context) error {
+	if b.dialect.name == "postgres" {
+		// Two runners opening a new database at once take turns.
+		conn, err := b.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey); err != nil {
+			return fmt.Errorf("lock for migration: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrateLockKey)
+	}
 	if _, err := b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mf_meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create mf_meta: %w", err)
 	}

@@ -1,5 +1,5 @@
 // Package sql is the SQL mail backend: SQLite, the embedded default, and
-// (later) PostgreSQL, on one schema that Postfix and Dovecot read with plain
+// PostgreSQL, on one schema that Postfix and Dovecot read with plain
 // SQL queries (see examples/servers).
 //
 // Read reads every table once; Apply writes in one transaction. Mailboxes
@@ -38,6 +38,7 @@ type Backend struct {
 	db       *sql.DB
 	dialect  dialect
 	owner    string
+	where    string // the database, for messages
 	lockPath string // SQLite: the file beside the database that apply locks
 	now      func() time.Time
 }
@@ -54,7 +55,7 @@ func OpenSQLite(ctx context.Context, path, owner string) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{db: db, dialect: sqlite, owner: owner, lockPath: path + ".lock", now: time.Now}
+	b := &Backend{db: db, dialect: sqlite, owner: owner, where: "sqlite " + path, lockPath: path + ".lock", now: time.Now}
 	if err := b.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
@@ -70,6 +71,9 @@ func (b *Backend) Close() error { return b.db.Close() }
 
 // Lock keeps a second apply off this database until unlock is called.
 func (b *Backend) Lock(ctx context.Context, holder string, wait time.Duration) (func() error, error) {
+	if b.lockPath == "" {
+		return b.lockPostgres(ctx, holder, wait)
+	}
 	return lock.File(ctx, b.lockPath, "mail backend "+b.lockPath, holder, wait)
 }
 

@@ -197,6 +197,7 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 	svc := func(s string) bool { return contains(m.Services, s) }
 	var subject, body string
 	var start, end any
+	script := m.Autoresponder.Sieve()
 	if ar := m.Autoresponder; ar != nil {
 		subject, body, start, end = ar.Subject, ar.Body, formatTime(ar.Start), formatTime(ar.End)
 	}
@@ -206,9 +207,9 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 	}
 	if err := w.upsert("mf_mailbox", []string{"username"},
 		[]string{"username", "imap", "pop3", "smtp", "webmail", "allow_nets", "send_limit", "require_2fa", "postmaster",
-			"archive_years", "archive_delegates", "autoreply", "autoreply_subject", "autoreply_body", "autoreply_start", "autoreply_end", "retired"},
+			"archive_years", "archive_delegates", "autoreply", "autoreply_subject", "autoreply_body", "autoreply_start", "autoreply_end", "retired", "sieve_id", "sieve_script"},
 		[]any{m.Address, svc("imap"), svc("pop3"), svc("smtp"), svc("webmail"), joinList(m.AllowedIPs), m.SendLimit, m.Require2FA, m.Postmaster,
-			years, delegates, m.Autoresponder != nil, subject, body, start, end, nil}); err != nil {
+			years, delegates, m.Autoresponder != nil, subject, body, start, end, nil, mail.SieveID(script), script}); err != nil {
 		return err
 	}
 	to := []string{m.Address}

@@ -1,0 +1,127 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailform/mailform/internal/servers"
+	"github.com/mailform/mailform/providers/lock"
+	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/providers/mail/mailtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(servers.Main(m)) }
+
+// openPostgres opens a backend on a new database of the test PostgreSQL.
+func openPostgres(t *testing.T) mail.Backend {
+	return openPostgresOwner(t, servers.StartPostgres(t).NewDatabase(t), DefaultOwner)
+}
+
+func openPostgresOwner(t *testing.T, database, owner string) *Backend {
+	t.Helper()
+	b, err := OpenPostgres(context.Background(), servers.StartPostgres(t).DSN(database), "", owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func TestPostgresConformance(t *testing.T) { mailtest.Run(t, openPostgres) }
+
+func TestPostgresMigrations(t *testing.T) {
+	pg := servers.StartPostgres(t)
+	name := pg.NewDatabase(t)
+	b := openPostgresOwner(t, name, DefaultOwner)
+	if _, err := b.db.Exec(`UPDATE mf_meta SET value = '999' WHERE key = 'schema_version'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenPostgres(context.Background(), pg.DSN(name), "", DefaultOwner); err == nil || !strings.Contains(err.Error(), "newer than this mailform knows") {
+		t.Errorf("a newer schema was not refused: %v", err)
+	}
+}
+
+// Two runners opening one new database at once both find it migrated.
+func TestPostgresConcurrentMigration(t *testing.T) {
+	name := servers.StartPostgres(t).NewDatabase(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			b, err := OpenPostgres(context.Background(), servers.StartPostgres(t).DSN(name), "", DefaultOwner)
+			if err == nil {
+				b.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// The advisory lock is one per database: a second owner waits for the
+// first, is told who holds it, and gets it once released; a closed session
+// releases it.
+func TestPostgresAdvisoryLock(t *testing.T) {
+	name := servers.StartPostgres(t).NewDatabase(t)
+	a := openPostgresOwner(t, name, "ci-job-a")
+	b := openPostgresOwner(t, name, "ci-job-b")
+	ctx := context.Background()
+	unlock, err := a.Lock(ctx, "job a", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Lock(ctx, "job b", 0)
+	var held *lock.HeldError
+	if !errors.As(err, &held) || held.Holder != "job a" {
+		t.Fatalf("second lock: %v", err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		unlock()
+	}()
+	start := time.Now()
+	unlockB, err := b.Lock(ctx, "job b", 5*time.Second)
+	if err != nil {
+		t.Fatalf("waiting lock: %v", err)
+	}
+	if time.Since(start) < 200*time.Millisecond {
+		t.Error("the second lock did not wait for the first")
+	}
+	// A runner whose session dies holding the lock leaves nothing behind.
+	if _, err := a.db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`); err != nil {
+		t.Fatal(err)
+	}
+	_ = unlockB
+	unlockA, err := a.Lock(ctx, "job a again", time.Second)
+	if err != nil {
+		t.Fatalf("lock after the holder's connection closed: %v", err)
+	}
+	unlockA()
+}
+
+func TestPostgresBadDSN(t *testing.T) {
+	_, err := OpenPostgres(context.Background(), "postgres://u:hunter2@127.0.0.1:1:bad/x", "", DefaultOwner)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("bad DSN: %v", err)
+	}
+	_, err = OpenPostgres(context.Background(), "postgres://u@127.0.0.1:1/x?connect_timeout=1", "hunter2", DefaultOwner)
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("unreachable server: %v", err)
+	}
+}
+
+func TestNumberedPlaceholders(t *testing.T) {
+	got := numberedPlaceholders(`SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?)`)
+	if want := `SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)`; got != want {
+		t.Errorf("got %s", got)
+	}
+}
