@@ -170,7 +170,7 @@ var migrations = []migration{{1, []string{
 	`CREATE VIEW mf_sieve AS
 		SELECT username, 'mailform' AS name,
 			CASE WHEN sieve_script = '' THEN 'none' ELSE sieve_id END AS id,
-			CASE WHEN sieve_script = '' THEN '# no automatic reply' ELSE sieve_script END AS script
+			CASE WHEN sieve_script = '' THEN '/* no automatic reply */' ELSE sieve_script END AS script
 		FROM mf_mailbox`,
 	// What Dovecot needs of a mailbox that may log in, with the services
 	// and networks of the mailbox and of its domain already combined.

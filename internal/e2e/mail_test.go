@@ -1,0 +1,298 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/GehirnInc/crypt"
+	_ "github.com/GehirnInc/crypt/md5_crypt"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/mailform/mailform/internal/servers"
+)
+
+// The config every mail server test applies. Passwords come from the
+// environment (mailform hashes them) or are hashes made by the test.
+const mailConfig = `
+platform {
+  name            = "Test Mail"
+  mail_host       = "mail.platform.test"
+  webmail_url     = "https://webmail.platform.test"
+  verification_ip = "192.0.2.16"
+  mx "mx1.platform.test" {
+    priority = 10
+  }
+}
+
+{{.Backend}}
+
+tenant "acme" {
+  domain "a.test" {
+    postmaster {
+      password = env("PW_POSTMASTER")
+    }
+    alias_domain "alias.test" {}
+    alias_domain "bücher.test" {}
+
+    mailbox "alice" {
+      password = env("PW_ALICE")
+      quota    = "2GB"
+      autoresponder {
+        subject = "Alice is away"
+        body    = "Back on Monday.\n"
+        start   = "{{.Yesterday}}"
+        end     = "{{.Tomorrow}}"
+      }
+    }
+    mailbox "bob" {
+      password = env("PW_BOB")
+    }
+    mailbox "carol" {
+      password = env("PW_CAROL")
+      forward {
+        to        = ["dave@a.test"]
+        keep_copy = true
+      }
+    }
+    mailbox "dave" {
+      password = env("PW_DAVE")
+    }
+    mailbox "later" {
+      password = env("PW_LATER")
+      autoresponder {
+        subject = "Later is away"
+        body    = "Not yet."
+        start   = "{{.NextMonth}}"
+      }
+    }
+    mailbox "blf" {
+      password_hash = "{{.BLF}}"
+    }
+    mailbox "md5" {
+      password_hash = "{{.MD5}}"
+    }
+    mailbox "noimap" {
+      password = env("PW_NOIMAP")
+      services = ["pop3", "smtp"]
+    }
+    mailbox "nosmtp" {
+      password = env("PW_NOSMTP")
+      services = ["imap", "pop3"]
+    }
+    mailbox "off" {
+      password = env("PW_OFF")
+      enabled  = false
+    }
+{{if .WithErin}}    mailbox "erin" {
+      password = env("PW_ERIN")
+    }
+{{end}}
+    alias "sales" {
+      to = ["alice@a.test", "bob@a.test"]
+    }
+  }
+
+  domain "b.test" {
+    services  = ["imap", "smtp"]
+    catch_all = "x@b.test"
+    mailbox "x" {
+      password = env("PW_X")
+    }
+  }
+
+  domain "c.test" {
+    allowed_ips = ["127.0.0.2"]
+    mailbox "z" {
+      password = env("PW_Z")
+    }
+  }
+}
+`
+
+// mailEnv holds the passwords: each user's is "pw-" and its name.
+var mailEnv = []string{"PW_POSTMASTER=pw-postmaster", "PW_ALICE=pw-alice", "PW_BOB=pw-bob", "PW_CAROL=pw-carol", "PW_DAVE=pw-dave",
+	"PW_LATER=pw-later", "PW_NOIMAP=pw-noimap", "PW_NOSMTP=pw-nosmtp", "PW_OFF=pw-off", "PW_ERIN=pw-erin", "PW_X=pw-x", "PW_Z=pw-z"}
+
+type mailData struct {
+	Backend                        string
+	Yesterday, Tomorrow, NextMonth string
+	BLF, MD5                       string
+	WithErin                       bool
+}
+
+func newMailData(t *testing.T, db servers.Database) *mailData {
+	blf, err := bcrypt.GenerateFromPassword([]byte("pw-blf"), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md5, err := crypt.MD5.New().Generate([]byte("pw-md5"), []byte("$1$mailform"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(n int) string { return time.Now().UTC().AddDate(0, 0, n).Format("2006-01-02") }
+	return &mailData{Backend: backendBlock(db), Yesterday: day(-1), Tomorrow: day(1), NextMonth: day(30),
+		BLF: "{BLF-CRYPT}" + strings.Replace(string(blf), "$2a$", "$2y$", 1), MD5: md5, WithErin: true}
+}
+
+// TestMailServers applies one config to each backend and checks, as a
+// mail client, that Dovecot and Postfix enforce it.
+func TestMailServers(t *testing.T) {
+	for name, open := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			data := newMailData(t, db)
+			dir := writeConfig(t, mailConfig, data)
+			mustApply(t, mailEnv, dir)
+			m := servers.StartMail(t, db)
+			local := "127.0.0.1"
+
+			t.Run("logins", func(t *testing.T) {
+				for _, c := range []struct {
+					user, pass string
+					imap, pop3 bool
+				}{
+					{"alice@a.test", "pw-alice", true, true},
+					{"alice@a.test", "wrong", false, false},
+					{"off@a.test", "pw-off", false, false},
+					{"blf@a.test", "pw-blf", true, true},
+					{"md5@a.test", "pw-md5", true, true},
+					{"noimap@a.test", "pw-noimap", false, true},
+					{"nosmtp@a.test", "pw-nosmtp", true, true},
+					{"x@b.test", "pw-x", true, false}, // b.test has no POP3
+					{"nobody@a.test", "pw-alice", false, false},
+				} {
+					if err := imapLogin(local, m.IMAP, c.user, c.pass); (err == nil) != c.imap {
+						t.Errorf("IMAP %s with %s: got %v, want allowed=%v", c.user, c.pass, err, c.imap)
+					}
+					if err := pop3Login(local, m.POP3, c.user, c.pass); (err == nil) != c.pop3 {
+						t.Errorf("POP3 %s with %s: got %v, want allowed=%v", c.user, c.pass, err, c.pop3)
+					}
+				}
+			})
+
+			t.Run("submission", func(t *testing.T) {
+				for _, c := range []struct {
+					user, pass string
+					ok         bool
+				}{
+					{"alice@a.test", "pw-alice", true},
+					{"nosmtp@a.test", "pw-nosmtp", false},
+					{"noimap@a.test", "pw-noimap", true},
+					{"bob@a.test", "wrong", false},
+					{"off@a.test", "pw-off", false},
+				} {
+					if err := submissionLogin(m.Submission, c.user, c.pass); (err == nil) != c.ok {
+						t.Errorf("submission %s: got %v, want allowed=%v", c.user, err, c.ok)
+					}
+				}
+			})
+
+			t.Run("allowed_ips", func(t *testing.T) {
+				if err := imapLogin("127.0.0.1", m.IMAP, "z@c.test", "pw-z"); err == nil {
+					t.Error("c.test allows only 127.0.0.2, but a login from 127.0.0.1 passed")
+				}
+				if err := imapLogin("127.0.0.2", m.IMAP, "z@c.test", "pw-z"); err != nil {
+					t.Errorf("login from the allowed 127.0.0.2: %v", err)
+				}
+				if err := pop3Login("127.0.0.1", m.POP3, "z@c.test", "pw-z"); err == nil {
+					t.Error("POP3 from 127.0.0.1 passed for c.test")
+				}
+			})
+
+			t.Run("quota", func(t *testing.T) {
+				if got := quotaKB(t, m.IMAP, "alice@a.test", "pw-alice"); got != 2<<20 {
+					t.Errorf("alice's quota: %d KiB, want %d (2GB)", got, 2<<20)
+				}
+				if got := quotaKB(t, m.IMAP, "postmaster@a.test", "pw-postmaster"); got != 50<<10 {
+					t.Errorf("postmaster's quota: %d KiB, want %d (50MB)", got, 50<<10)
+				}
+			})
+
+			t.Run("delivery", func(t *testing.T) {
+				sends := []struct {
+					to      string
+					subject string
+				}{
+					{"sales@a.test", "to the sales alias"},
+					{"carol@a.test", "to carol, forwarded"},
+					{"bob@alias.test", "to bob through the alias domain"},
+					{"dave@xn--bcher-kva.test", "to dave through the IDN alias domain"},
+					{"whoever@b.test", "to the catch-all"},
+					{"erin@a.test", "to erin before deletion"},
+				}
+				for _, s := range sends {
+					if err := send(m.SMTP, "sender@outside.test", []string{s.to}, s.subject); err != nil {
+						t.Errorf("send to %s: %v", s.to, err)
+					}
+				}
+				for _, to := range []string{"nobody@a.test", "nobody@alias.test", "off@a.test"} {
+					err := send(m.SMTP, "sender@outside.test", []string{to}, "refused")
+					if err == nil || !strings.Contains(err.Error(), "550") {
+						t.Errorf("mail to the unknown %s: %v, want 550", to, err)
+					}
+				}
+				m.WaitQueue(t)
+				for _, c := range []struct {
+					user, pass, subject string
+				}{
+					{"alice@a.test", "pw-alice", "to the sales alias"},
+					{"bob@a.test", "pw-bob", "to the sales alias"},
+					{"carol@a.test", "pw-carol", "to carol, forwarded"},
+					{"dave@a.test", "pw-dave", "to carol, forwarded"},
+					{"bob@a.test", "pw-bob", "to bob through the alias domain"},
+					{"dave@a.test", "pw-dave", "to dave through the IDN alias domain"},
+					{"x@b.test", "pw-x", "to the catch-all"},
+					{"erin@a.test", "pw-erin", "to erin before deletion"},
+				} {
+					if got := inbox(t, m.IMAP, c.user, c.pass); !contains(got, c.subject) {
+						t.Errorf("%s's INBOX %q lacks %q", c.user, got, c.subject)
+					}
+				}
+			})
+
+			t.Run("autoresponder", func(t *testing.T) {
+				if err := send(m.SMTP, "bob@a.test", []string{"alice@a.test"}, "question for alice"); err != nil {
+					t.Fatal(err)
+				}
+				if err := send(m.SMTP, "dave@a.test", []string{"later@a.test"}, "question for later"); err != nil {
+					t.Fatal(err)
+				}
+				m.WaitQueue(t)
+				// The reply is a second message through Postfix.
+				deadline := time.Now().Add(15 * time.Second)
+				for !contains(inbox(t, m.IMAP, "bob@a.test", "pw-bob"), "Alice is away") {
+					if time.Now().After(deadline) {
+						t.Fatalf("bob got no automatic reply from alice: %q\n%s", inbox(t, m.IMAP, "bob@a.test", "pw-bob"), m.Logs())
+					}
+					time.Sleep(100 * time.Millisecond)
+					m.WaitQueue(t)
+				}
+				if got := inbox(t, m.IMAP, "dave@a.test", "pw-dave"); contains(got, "Later is away") {
+					t.Errorf("later's reply starts next month, but dave got it now: %q", got)
+				}
+			})
+
+			t.Run("delete keeps mail", func(t *testing.T) {
+				data.WithErin = false
+				os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(render(t, mailConfig, data)), 0o644)
+				if r := mailform(t, mailEnv, "apply", "--auto-approve", dir); r.code == 0 || !strings.Contains(r.stderr, "allow-destroy") {
+					t.Fatalf("deleting a mailbox without --allow-destroy: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				mustApply(t, mailEnv, "--allow-destroy", dir)
+				if err := imapLogin(local, m.IMAP, "erin@a.test", "pw-erin"); err == nil {
+					t.Error("a deleted mailbox still logs in")
+				}
+				if err := send(m.SMTP, "sender@outside.test", []string{"erin@a.test"}, "after deletion"); err == nil || !strings.Contains(err.Error(), "550") {
+					t.Errorf("mail to a deleted mailbox: %v, want 550", err)
+				}
+				mails, _ := filepath.Glob(filepath.Join(m.VMail, "a.test", "erin", "Maildir", "*", "*"))
+				if len(mails) == 0 {
+					t.Error("the deleted mailbox's mail is gone from disk")
+				}
+			})
+		})
+	}
+}
