@@ -8,6 +8,7 @@ import (
 
 	"github.com/libdns/libdns"
 
+	"github.com/mailform/mailform/internal/fault"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/mail"
 )
@@ -59,6 +60,7 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 			return res
 		}
 		res.Applied = append(res.Applied, s.changes...)
+		fault.Point("apply-step-done")
 	}
 	return res
 }

@@ -8,7 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages of the real servers and tools the tests run against.
-PACKAGES=(bind9-utils)  # named-checkzone checks every zone file written
+PACKAGES=(
+  bind9-utils   # named-checkzone checks every zone file written
+  postgresql    # the PostgreSQL backend
+  dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sqlite dovecot-pgsql dovecot-sieve dovecot-managesieved
+  postfix postfix-sqlite postfix-pgsql
+)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -18,6 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
+  # Postfix installs unconfigured: the tests start their own on loopback.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

@@ -143,3 +143,15 @@ func (p *Postgres) NewDatabase(t testing.TB) string {
 	}
 	return name
 }
+
+// Count runs a query returning one number in database.
+func (p *Postgres) Count(database, query string) (int64, error) {
+	db, err := sql.Open("pgx", p.DSN(database))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int64
+	err = db.QueryRow(query).Scan(&n)
+	return n, err
+}

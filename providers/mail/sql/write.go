@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailform/mailform/internal/fault"
 	"github.com/mailform/mailform/providers/mail"
 )
 
@@ -17,12 +18,16 @@ func (b *Backend) Apply(ctx context.Context, ops []mail.Op) error {
 		return err
 	}
 	w := &writer{ctx: ctx, tx: tx, d: b.dialect, owner: b.owner, clock: b.now}
-	for _, op := range ops {
+	for i, op := range ops {
+		if i == len(ops)/2 {
+			fault.Point("mail-apply-midway")
+		}
 		if err := w.op(op); err != nil {
 			tx.Rollback()
 			return err
 		}
 	}
+	fault.Point("mail-apply-commit")
 	return tx.Commit()
 }
 
