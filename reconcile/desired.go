@@ -122,6 +122,7 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 		mm := &mail.Mailbox{
 			Address: me.Address, Name: m.DisplayName, Quota: int64(me.Quota.Value), Password: b.password(m.PasswordHash, m.Password, &m.Node),
 			Services: serviceNames(me.Services), AllowedIPs: d.AllowedIPs, SendLimit: me.SendLimit.Value, Require2FA: me.Require2FA, Active: me.Enabled,
+			Previous: m.MovedFrom,
 		}
 		if f := m.Forward; f != nil {
 			mm.Forward, mm.KeepCopy = f.To, derefOr(f.KeepCopy, true)

@@ -181,12 +181,14 @@ func (m *mailDiff) run() {
 	m.dkimKeys()
 
 	compare(m, kindSpec[mail.Mailbox]{
-		kind: KindMailbox,
-		key:  func(x *mail.Mailbox) string { return x.Address },
-		addr: func(x *mail.Mailbox) string { return m.objectAddr("mailbox", x.Address) },
-		ours: func(x *mail.Mailbox) bool { return m.inScope(domainOf(x.Address)) },
-		keep: func(w, h *mail.Mailbox) { keepPassword(&w.Password, &h.Password) },
-		op:   func(a mail.Action, x *mail.Mailbox) *mail.Op { return &mail.Op{Action: a, Mailbox: x} },
+		kind:     KindMailbox,
+		key:      func(x *mail.Mailbox) string { return x.Address },
+		addr:     func(x *mail.Mailbox) string { return m.objectAddr("mailbox", x.Address) },
+		ours:     func(x *mail.Mailbox) bool { return m.inScope(domainOf(x.Address)) },
+		keep:     func(w, h *mail.Mailbox) { keepPassword(&w.Password, &h.Password) },
+		previous: func(x *mail.Mailbox) string { return x.Previous },
+		moved:    func(w *mail.Mailbox, from string) { w.MovedFrom = from },
+		op:       func(a mail.Action, x *mail.Mailbox) *mail.Op { return &mail.Op{Action: a, Mailbox: x} },
 	}, m.want.Mailboxes, m.have.Mailboxes)
 
 	compare(m, kindSpec[mail.Alias]{
@@ -224,6 +226,10 @@ type kindSpec[T any] struct {
 	clash func(want, have *T) bool // reports a live object the config may not take over (have may be nil)
 	keep  func(want, have *T)      // carries over what is the same but stored differently
 	op    func(mail.Action, *T) *mail.Op
+	// previous is the key an object had before a rename, and moved
+	// records that the live object under it becomes this one.
+	previous func(*T) string
+	moved    func(want *T, from string)
 }
 
 // compare diffs the wanted and live objects of one kind: creates, updates
@@ -235,11 +241,22 @@ func compare[T any](m *mailDiff, s kindSpec[T], want, have []*T) {
 	}
 	seen := make(map[string]bool, len(want))
 	for _, w := range want {
+		seen[s.key(w)] = true
+	}
+	for _, w := range want {
 		k := s.key(w)
-		seen[k] = true
 		h := live[k]
 		if s.clash != nil && s.clash(w, h) {
 			continue
+		}
+		if h == nil && s.previous != nil {
+			// Renamed: the live object under the old key, which nothing
+			// else wants and this config manages, becomes this one.
+			if p := s.previous(w); p != "" && live[p] != nil && !seen[p] && s.ours(live[p]) {
+				h = live[p]
+				seen[p] = true
+				s.moved(w, p)
+			}
 		}
 		if h != nil && s.keep != nil {
 			s.keep(w, h)

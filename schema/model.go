@@ -346,6 +346,7 @@ type Mailbox struct {
 	Require2FA    *bool          `mf:"require_2fa" doc:"Make two-factor authentication mandatory for this user."`
 	Archive       *Archive       `mf:"archive,block" doc:"Read-only archive of all mail in and out."`
 	Enabled       *bool          `mf:"enabled" doc:"Whether the mailbox accepts logins and mail (default true)."`
+	MovedFrom     string         `mf:"moved_from" doc:"The mailbox's earlier address, when it is renamed or moved from another domain: apply moves the live mailbox with its mail instead of creating an empty one. Harmless once moved."`
 
 	Effective MailboxEffective `mf:"-"`
 }

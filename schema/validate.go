@@ -151,6 +151,13 @@ type index struct {
 	dnsProviders []string
 	mailboxes    map[string]*Mailbox // by address
 	aliases      map[string]*Alias   // by address
+	movedFrom    map[string]movedRef // earlier addresses of mailboxes
+}
+
+// movedRef is the mailbox that moved from an address.
+type movedRef struct {
+	self string
+	node *Node
 }
 
 type domainRef struct {
@@ -169,7 +176,7 @@ func (r *domainRef) node() *Node {
 // index builds the cross-reference tables and reports names defined twice:
 // in one file, across files, or across tenants.
 func (c *checker) index() *index {
-	x := &index{domains: map[string]*domainRef{}, aliasDomains: map[string]*domainRef{}, mailboxes: map[string]*Mailbox{}, aliases: map[string]*Alias{}}
+	x := &index{domains: map[string]*domainRef{}, aliasDomains: map[string]*domainRef{}, mailboxes: map[string]*Mailbox{}, aliases: map[string]*Alias{}, movedFrom: map[string]movedRef{}}
 	for _, b := range c.cfg.Backends {
 		x.backends = append(x.backends, b.Name)
 	}

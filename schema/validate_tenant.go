@@ -253,6 +253,9 @@ func (c *checker) mailbox(t *Tenant, d *Domain, m *Mailbox, x *index) {
 			}
 		}
 	}
+	if m.MovedFrom != "" {
+		c.movedFrom(m, me.Address, x)
+	}
 	if a := m.Autoresponder; a != nil {
 		if strings.TrimSpace(a.Subject) == "" || strings.ContainsAny(a.Subject, "\r\n") {
 			c.errorf(a.At("subject"), "Write a one-line subject, such as \"Out of office\".", "autoresponder subject must be one non-empty line")
@@ -385,4 +388,34 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// movedFrom checks a mailbox's earlier address: an address, not its own,
+// and no longer defined in the config.
+func (c *checker) movedFrom(m *Mailbox, self string, x *index) {
+	rng := m.At("moved_from")
+	addr, p := address(m.MovedFrom)
+	switch {
+	case p != nil:
+		c.errorf(rng, p.detail, "moved_from %s", p.summary)
+		return
+	case addr == self:
+		c.errorf(rng, "moved_from names the address the mailbox had before a rename or move; remove it, or write the old address.", "mailbox %s is moved from itself", self)
+		return
+	case x.mailboxes[addr] != nil:
+		c.errorf(rng, fmt.Sprintf("%s is still a mailbox of this config at %s; a mailbox moves only once the old one is gone from the config.", addr, place(x.mailboxes[addr].NameRange)),
+			"mailbox %s cannot move from %s, which still exists", self, addr)
+		return
+	case x.aliases[addr] != nil:
+		c.errorf(rng, fmt.Sprintf("%s is an alias of this config at %s; only a mailbox can be moved.", addr, place(x.aliases[addr].NameRange)),
+			"mailbox %s cannot move from alias %s", self, addr)
+		return
+	}
+	if first, dup := x.movedFrom[addr]; dup {
+		c.errorf(rng, fmt.Sprintf("Mailbox %s is already moved from it at %s; one mailbox can take an old address.", first.self, place(first.node.At("moved_from"))),
+			"%s is moved to two mailboxes", addr)
+		return
+	}
+	x.movedFrom[addr] = movedRef{self, &m.Node}
+	m.MovedFrom = addr
 }

@@ -58,9 +58,9 @@ func newTenant(db servers.Database, owner, tenant string, n int) *tenantData {
 
 // planIsEmpty runs plan --detailed-exitcode and fails unless it finds no
 // change.
-func planIsEmpty(t *testing.T, dir, when string) {
+func planIsEmpty(t *testing.T, env []string, dir, when string) {
 	t.Helper()
-	if r := mailform(t, nil, "plan", "--detailed-exitcode", dir); r.code != 0 {
+	if r := mailform(t, env, "plan", "--detailed-exitcode", dir); r.code != 0 {
 		t.Errorf("plan %s: exit %d, want 0 (no changes)\n%s%s", when, r.code, r.stdout, r.stderr)
 	}
 }
@@ -90,12 +90,12 @@ func TestKillDuringApply(t *testing.T) {
 				// Nothing of the killed apply is in the backend: the config
 				// as it was before plans no change.
 				os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(before), 0o644)
-				planIsEmpty(t, dir, "after a kill at "+point)
+				planIsEmpty(t, nil, dir, "after a kill at "+point)
 				os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(after), 0o644)
 			}
 			// The lock died with the process: no wait needed.
 			mustApply(t, nil, "--lock-timeout", "0s", dir)
-			planIsEmpty(t, dir, "after the re-run")
+			planIsEmpty(t, nil, dir, "after the re-run")
 		})
 	}
 }
@@ -116,7 +116,7 @@ func TestKillBetweenBackendAndZone(t *testing.T) {
 		t.Errorf("the plan after the kill should hold the zone only:\n%s%s", r.stdout, r.stderr)
 	}
 	mustApply(t, nil, dir)
-	planIsEmpty(t, dir, "after the re-run")
+	planIsEmpty(t, nil, dir, "after the re-run")
 }
 
 // Two runners applying different tenants of one PostgreSQL database (two
@@ -156,8 +156,8 @@ func TestConcurrentApplies(t *testing.T) {
 	if bEnd.Sub(bStart) < time.Second {
 		t.Errorf("B took %s: it did not wait for A's lock", bEnd.Sub(bStart))
 	}
-	planIsEmpty(t, dirA, "of job A")
-	planIsEmpty(t, dirB, "of job B")
+	planIsEmpty(t, nil, dirA, "of job A")
+	planIsEmpty(t, nil, dirB, "of job B")
 }
 
 // lockHeld reports whether an apply holds db's lock, the advisory lock

@@ -60,18 +60,19 @@ tenant "acme" {
     mailbox "dave" {
       password = env("PW_DAVE")
     }
-    mailbox "later" {
+    mailbox "{{if .Moved}}later2{{else}}later{{end}}" {
       password = env("PW_LATER")
-      autoresponder {
+{{if .Moved}}      moved_from = "later@a.test"
+{{end}}      autoresponder {
         subject = "Later is away"
         body    = "Not yet."
         start   = "{{.NextMonth}}"
       }
     }
-    mailbox "blf" {
+{{if not .Moved}}    mailbox "blf" {
       password_hash = "{{.BLF}}"
     }
-    mailbox "md5" {
+{{end}}    mailbox "md5" {
       password_hash = "{{.MD5}}"
     }
     mailbox "noimap" {
@@ -103,6 +104,16 @@ tenant "acme" {
     }
   }
 
+  domain "d.test" {
+    mailbox "info" {
+      password = env("PW_X")
+    }
+{{if .Moved}}    mailbox "blf" {
+      password_hash = "{{.BLF}}"
+      moved_from    = "blf@a.test"
+    }
+{{end}}  }
+
   domain "c.test" {
     allowed_ips = ["127.0.0.2"]
     mailbox "z" {
@@ -120,7 +131,7 @@ type mailData struct {
 	Backend                        string
 	Yesterday, Tomorrow, NextMonth string
 	BLF, MD5                       string
-	WithErin                       bool
+	WithErin, Moved                bool
 }
 
 func newMailData(t *testing.T, db servers.Database) *mailData {
@@ -222,6 +233,7 @@ func TestMailServers(t *testing.T) {
 					{"dave@xn--bcher-kva.test", "to dave through the IDN alias domain"},
 					{"whoever@b.test", "to the catch-all"},
 					{"erin@a.test", "to erin before deletion"},
+					{"blf@a.test", "to blf before the move"},
 				}
 				for _, s := range sends {
 					if err := send(m.SMTP, "sender@outside.test", []string{s.to}, s.subject); err != nil {
@@ -273,6 +285,30 @@ func TestMailServers(t *testing.T) {
 				if got := inbox(t, m.IMAP, "dave@a.test", "pw-dave"); contains(got, "Later is away") {
 					t.Errorf("later's reply starts next month, but dave got it now: %q", got)
 				}
+			})
+
+			t.Run("rename and move keep mail", func(t *testing.T) {
+				data.Moved = true
+				os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(render(t, mailConfig, data)), 0o644)
+				r := mustApply(t, mailEnv, dir)
+				if !strings.Contains(r.stdout, "later@a.test") || !strings.Contains(r.stdout, "blf@a.test") {
+					t.Errorf("the apply does not show the moves:\n%s", r.stdout)
+				}
+				if got := inbox(t, m.IMAP, "later2@a.test", "pw-later"); !contains(got, "question for later") {
+					t.Errorf("the renamed mailbox lost its mail: %q", got)
+				}
+				if got := inbox(t, m.IMAP, "blf@d.test", "pw-blf"); !contains(got, "to blf before the move") {
+					t.Errorf("the mailbox moved to d.test lost its mail: %q", got)
+				}
+				for _, old := range []string{"later@a.test", "blf@a.test"} {
+					if err := imapLogin(local, m.IMAP, old, "pw-later"); err == nil {
+						t.Errorf("the old address %s still logs in", old)
+					}
+				}
+				if err := send(m.SMTP, "sender@outside.test", []string{"blf@d.test"}, "after the move"); err != nil {
+					t.Errorf("mail to the moved mailbox: %v", err)
+				}
+				planIsEmpty(t, mailEnv, dir, "after the moves")
 			})
 
 			t.Run("delete keeps mail", func(t *testing.T) {

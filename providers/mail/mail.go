@@ -81,6 +81,12 @@ type Mailbox struct {
 	Archive       *Archive       `json:"archive,omitempty" diff:"archive"`
 	Postmaster    bool           `json:"postmaster,omitempty"`
 	Active        bool           `json:"active" diff:"active"`
+	// MovedFrom is set on an update that renames or moves the mailbox
+	// from this address; it keeps its mail directory. Previous is the
+	// config's moved_from, which the diff turns into MovedFrom when the
+	// old mailbox is live.
+	MovedFrom string `json:"moved_from,omitempty" diff:"moved_from"`
+	Previous  string `json:"-"`
 }
 
 // Autoresponder answers incoming mail, within an optional time window.

@@ -196,6 +196,41 @@ func Run(t *testing.T, open Open) {
 		}
 	})
 
+	t.Run("move", func(t *testing.T) {
+		b := open(t)
+		st := fixture()
+		if err := b.Apply(ctx, creates(st)); err != nil {
+			t.Fatal(err)
+		}
+		moved := *st.Mailboxes[2]
+		moved.Address, moved.MovedFrom = "store@acme.example", "shop@acme.example"
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Mailbox: &moved}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var addrs []string
+		var store *mail.Mailbox
+		for _, m := range got.Mailboxes {
+			addrs = append(addrs, m.Address)
+			if m.Address == moved.Address {
+				store = m
+			}
+		}
+		if want := []string{"info@acme.example", "postmaster@acme.example", "store@acme.example"}; !cmp.Equal(addrs, want) {
+			t.Fatalf("mailboxes after the move: %v, want %v", addrs, want)
+		}
+		moved.MovedFrom = ""
+		if diff := cmp.Diff(&moved, store, compare); diff != "" {
+			t.Errorf("moved mailbox (-want +got):\n%s", diff)
+		}
+		if !mail.PlainPassword("shop-secret").Matches(store.Password) {
+			t.Error("the moved mailbox lost its password")
+		}
+	})
+
 	t.Run("all or nothing", func(t *testing.T) {
 		b := open(t)
 		ops := creates(fixture())

@@ -189,6 +189,11 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 		return w.exec(`UPDATE mf_mailbox SET retired = ? WHERE username = ?`, w.now(), m.Address)
 	}
 	local, domain, _ := strings.Cut(m.Address, "@")
+	if a == mail.Update && m.MovedFrom != "" {
+		if err := w.move(m.MovedFrom, m.Address, local, domain); err != nil {
+			return err
+		}
+	}
 	hash, err := m.Password.ForStorage()
 	if err != nil {
 		return err
@@ -225,6 +230,26 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 		}
 	}
 	return w.exec(`INSERT INTO alias (address, goto, domain, active) VALUES (?, ?, ?, ?)`, m.Address, joinList(to), domain, m.Active)
+}
+
+// move renames a mailbox's rows from one address to another. Its maildir
+// column stays, so the mail servers find its mail where it was. A retired
+// mailbox under the new address gives way (its mail stays on disk).
+func (w *writer) move(from, to, local, domain string) error {
+	retired := `SELECT username FROM mf_mailbox WHERE username = ? AND retired IS NOT NULL`
+	if err := w.exec(`DELETE FROM mailbox WHERE username IN (`+retired+`)`, to); err != nil {
+		return err
+	}
+	if err := w.exec(`DELETE FROM mf_mailbox WHERE username = ? AND retired IS NOT NULL`, to); err != nil {
+		return err
+	}
+	if err := w.exec(`DELETE FROM alias WHERE address = ?`, from); err != nil {
+		return err
+	}
+	if err := w.exec(`UPDATE mailbox SET username = ?, local_part = ?, domain = ?, modified = ? WHERE username = ?`, to, local, domain, w.now(), from); err != nil {
+		return err
+	}
+	return w.exec(`UPDATE mf_mailbox SET username = ? WHERE username = ?`, to, from)
 }
 
 func (w *writer) alias(a mail.Action, al *mail.Alias) error {
