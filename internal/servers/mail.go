@@ -157,7 +157,12 @@ func (m *Mail) start(db Database) error {
 	if err := postfix.Start(); err != nil {
 		return err
 	}
-	m.stops = append(m.stops, func() { stopProcess(postfix, syscall.SIGTERM, 10*time.Second) })
+	m.stops = append(m.stops, func() {
+		// The master daemon may outlive the command that started it: stop
+		// it by the PID it wrote.
+		stopPID(filepath.Join(m.Dir, "postfix", "spool", "pid", "master.pid"))
+		stopProcess(postfix, syscall.SIGTERM, 10*time.Second)
+	})
 	d := filepath.Join(m.Dir, "dovecot")
 	dovecot := exec.Command("dovecot", "-F", "-c", filepath.Join(d, "dovecot.conf"))
 	out, err := os.Create(filepath.Join(d, "dovecot.stdout"))
@@ -366,6 +371,27 @@ func writeCert(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+}
+
+// stopPID stops the process whose PID a file holds, waiting until it is
+// gone and killing it after ten seconds.
+func stopPID(file string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		return
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 200; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
 }
 
 // Logs is the end of both servers' logs, for a failing test.

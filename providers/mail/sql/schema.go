@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mailform/mailform/providers/mail"
 )
 
 // dialect is what differs between the SQL databases the backend runs on.
@@ -34,6 +36,9 @@ var sqlite = dialect{
 type migration struct {
 	version    int
 	statements []string
+	// data, when set, rewrites rows in the same transaction, after the
+	// statements.
+	data func(context.Context, *sql.Tx, dialect) error
 }
 
 // migrations build the schema. The core tables are PostfixAdmin's (domain,
@@ -162,7 +167,7 @@ var migrations = []migration{{1, []string{
 		created     {{ts}} NOT NULL DEFAULT {{now}},
 		PRIMARY KEY (domain, selector)
 	)`,
-}}, {2, []string{
+}, nil}, {2, []string{
 	// The automatic reply as a Sieve script, which Dovecot reads through
 	// the mf_sieve view (a dict) before the user's own scripts.
 	`ALTER TABLE mf_mailbox ADD COLUMN sieve_id VARCHAR(64) NOT NULL DEFAULT ''`,
@@ -185,7 +190,7 @@ var migrations = []migration{{1, []string{
 		LEFT JOIN mf_mailbox x ON x.username = m.username
 		LEFT JOIN mf_domain xd ON xd.domain = m.domain
 		WHERE m.active AND d.active`,
-}}}
+}, writeSieveScripts}}
 
 // SchemaVersion is the version of the schema this build writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
@@ -237,6 +242,12 @@ func (b *Backend) migrate(ctx context.Context) error {
 				return fmt.Errorf("schema version %d: %w", m.version, err)
 			}
 		}
+		if m.data != nil {
+			if err := m.data(ctx, tx, b.dialect); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("schema version %d: %w", m.version, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, b.dialect.rebind(`DELETE FROM mf_meta WHERE key = 'schema_version'`)); err != nil {
 			tx.Rollback()
 			return err
@@ -247,6 +258,43 @@ func (b *Backend) migrate(ctx context.Context) error {
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("schema version %d: %w", m.version, err)
+		}
+	}
+	return nil
+}
+
+// writeSieveScripts gives the autoresponders stored before schema version
+// 2 their Sieve script.
+func writeSieveScripts(ctx context.Context, tx *sql.Tx, d dialect) error {
+	rows, err := tx.QueryContext(ctx, `SELECT username, autoreply_subject, autoreply_body, autoreply_start, autoreply_end
+		FROM mf_mailbox WHERE autoreply`)
+	if err != nil {
+		return err
+	}
+	type reply struct {
+		user string
+		ar   mail.Autoresponder
+	}
+	var replies []reply
+	for rows.Next() {
+		var r reply
+		var start, end sql.NullString
+		if err := rows.Scan(&r.user, &r.ar.Subject, &r.ar.Body, &start, &end); err != nil {
+			rows.Close()
+			return err
+		}
+		r.ar.Start, r.ar.End = parseTime(start), parseTime(end)
+		replies = append(replies, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range replies {
+		script := r.ar.Sieve()
+		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE mf_mailbox SET sieve_id = ?, sieve_script = ? WHERE username = ?`),
+			mail.SieveID(script), script, r.user); err != nil {
+			return err
 		}
 	}
 	return nil
