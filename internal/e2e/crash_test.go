@@ -135,7 +135,7 @@ func TestConcurrentApplies(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		a = mailform(t, []string{"MAILFORM_FAULT=mail-apply-midway:sleep=2s"}, "apply", "--auto-approve", dirA)
+		a = mailform(t, []string{"MAILFORM_FAULT=mail-apply-midway:sleep=4s"}, "apply", "--auto-approve", dirA)
 		aEnd = time.Now()
 	}()
 	waitFor(t, func() bool { return lockHeld(t, db) })
