@@ -148,13 +148,7 @@ func (m *Mail) start(db Database) error {
 		return err
 	}
 	postfix := exec.Command("postfix", "-c", e, "start-fg")
-	pout, err := os.Create(filepath.Join(m.Dir, "postfix", "start.out"))
-	if err != nil {
-		return err
-	}
-	postfix.Stdout, postfix.Stderr = pout, pout
-	postfix.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := postfix.Start(); err != nil {
+	if err := startLogged(postfix, filepath.Join(m.Dir, "postfix", "start.out")); err != nil {
 		return err
 	}
 	m.stops = append(m.stops, func() {
@@ -165,13 +159,7 @@ func (m *Mail) start(db Database) error {
 	})
 	d := filepath.Join(m.Dir, "dovecot")
 	dovecot := exec.Command("dovecot", "-F", "-c", filepath.Join(d, "dovecot.conf"))
-	out, err := os.Create(filepath.Join(d, "dovecot.stdout"))
-	if err != nil {
-		return err
-	}
-	dovecot.Stdout, dovecot.Stderr = out, out
-	dovecot.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := dovecot.Start(); err != nil {
+	if err := startLogged(dovecot, filepath.Join(d, "dovecot.stdout")); err != nil {
 		return err
 	}
 	m.stops = append(m.stops, func() { stopProcess(dovecot, syscall.SIGTERM, 10*time.Second) })

@@ -85,17 +85,12 @@ func startPostgres(bin string, port int) (*Postgres, error) {
 	if err := run(initdb); err != nil {
 		return nil, err
 	}
-	log, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	os.Chown(log.Name(), uid, gid)
+	logPath := filepath.Join(dir, "server.log")
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(dir, "data"),
 		"-c", "listen_addresses=127.0.0.1", "-p", strconv.Itoa(port), "-k", dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	cmd.SysProcAttr = attr
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
+	if err := startLogged(cmd, logPath); err != nil {
 		return nil, err
 	}
 	p := &Postgres{Port: port, dir: dir, cmd: cmd}
@@ -104,7 +99,7 @@ func startPostgres(bin string, port int) (*Postgres, error) {
 		os.RemoveAll(dir)
 	})
 	if err := WaitPort(port, 30*time.Second); err != nil {
-		b, _ := os.ReadFile(log.Name())
+		b, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("%w\n%s", err, b)
 	}
 	// Accepting connections is not yet accepting logins: wait for one.

@@ -126,6 +126,20 @@ func run(cmd *exec.Cmd) error {
 	return nil
 }
 
+// startLogged starts a server with its output in logPath. Unless cmd
+// says otherwise, the server gets SIGTERM if the tests die first.
+func startLogged(cmd *exec.Cmd, logPath string) error {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	}
+	return cmd.Start()
+}
+
 // stopProcess signals a server and waits for it, killing it after limit.
 func stopProcess(cmd *exec.Cmd, sig syscall.Signal, limit time.Duration) {
 	if cmd.Process == nil {

@@ -57,31 +57,22 @@ func File(ctx context.Context, path, resource, holder string, wait time.Duration
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(wait)
-	for {
+	err = Poll(ctx, resource, wait, func() (bool, error) {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return false, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("%s: lock %s: %w", resource, path, err)
+		if err != nil {
+			return false, fmt.Errorf("%s: lock %s: %w", resource, path, err)
 		}
-		if !time.Now().Before(deadline) {
-			b, _ := os.ReadFile(path)
-			f.Close()
-			who := strings.TrimSpace(string(b))
-			if who == "" {
-				who = "another process"
-			}
-			return nil, &HeldError{Resource: resource, Holder: who}
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(min(200*time.Millisecond, time.Until(deadline)+time.Millisecond)):
-		}
+		return true, nil
+	}, func() string {
+		b, _ := os.ReadFile(path)
+		return string(b)
+	})
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
 	if err := f.Truncate(0); err == nil {
 		f.WriteAt([]byte(holder+"\n"), 0)
@@ -91,4 +82,28 @@ func File(ctx context.Context, path, resource, holder string, wait time.Duration
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		return f.Close()
 	}, nil
+}
+
+// Poll calls try until it takes the lock, for up to wait. When the lock is
+// still taken then, the error is a *HeldError naming who holds it.
+func Poll(ctx context.Context, resource string, wait time.Duration, try func() (bool, error), holder func() string) error {
+	deadline := time.Now().Add(wait)
+	for {
+		got, err := try()
+		if err != nil || got {
+			return err
+		}
+		if !time.Now().Before(deadline) {
+			who := strings.TrimSpace(holder())
+			if who == "" {
+				who = "another process"
+			}
+			return &HeldError{Resource: resource, Holder: who}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(min(200*time.Millisecond, time.Until(deadline)+time.Millisecond)):
+		}
+	}
 }

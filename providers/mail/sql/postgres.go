@@ -120,31 +120,20 @@ func (b *Backend) lockPostgres(ctx context.Context, holder string, wait time.Dur
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", b.where, err)
 	}
-	deadline := time.Now().Add(wait)
-	for {
+	err = lock.Poll(ctx, "mail backend "+b.where, wait, func() (bool, error) {
 		var got bool
 		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, applyLockKey).Scan(&got); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("%s: lock: %w", b.where, err)
+			return false, fmt.Errorf("%s: lock: %w", b.where, err)
 		}
-		if got {
-			break
-		}
-		if !time.Now().Before(deadline) {
-			var who string
-			conn.QueryRowContext(ctx, `SELECT value FROM mf_meta WHERE key = 'lock_holder'`).Scan(&who)
-			conn.Close()
-			if who == "" {
-				who = "another process"
-			}
-			return nil, &lock.HeldError{Resource: "mail backend " + b.where, Holder: who}
-		}
-		select {
-		case <-ctx.Done():
-			conn.Close()
-			return nil, ctx.Err()
-		case <-time.After(min(200*time.Millisecond, time.Until(deadline)+time.Millisecond)):
-		}
+		return got, nil
+	}, func() string {
+		var who string
+		conn.QueryRowContext(ctx, `SELECT value FROM mf_meta WHERE key = 'lock_holder'`).Scan(&who)
+		return who
+	})
+	if err != nil {
+		conn.Close()
+		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO mf_meta (key, value) VALUES ('lock_holder', $1)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, holder); err != nil {
