@@ -30,6 +30,23 @@ func formatYAML(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 	if _, diags := readYAML(filename, src); diags.HasErrors() {
 		return src, diags
 	}
+	// yaml.v3 can move a comment when it writes a file it has just
+	// written (a comment between a key and a value continued on the next
+	// line): encode until the text is stable, so that fmt --check of a
+	// formatted file always passes.
+	out := src
+	for range 3 {
+		next, diags := encodeYAML(filename, out)
+		if diags.HasErrors() || bytes.Equal(next, out) {
+			return next, diags
+		}
+		out = next
+	}
+	return out, nil
+}
+
+// encodeYAML writes a YAML file once in canonical form.
+func encodeYAML(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return src, nil
