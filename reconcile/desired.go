@@ -90,6 +90,9 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 		MaxQuota: int64(de.MaxQuota.Value), DefaultQuota: int64(de.DefaultQuota.Value), DefaultSendLimit: de.DefaultSendLimit.Value,
 		Services: serviceNames(de.Services), AllowedIPs: d.AllowedIPs, CatchAll: d.CatchAll, Require2FA: de.Require2FA, Active: true,
 	}
+	if p := de.PurgeDeletedMail; p != nil {
+		md.PurgeDeletedMail = p.String()
+	}
 	if cu := d.Customization; cu != nil {
 		md.CustomHostname, md.CustomTitle = cu.Hostname, cu.Title
 		if cu.Logo != "" {

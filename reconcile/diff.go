@@ -190,6 +190,7 @@ func (m *mailDiff) run() {
 		moved:    func(w *mail.Mailbox, from string) { w.MovedFrom = from },
 		op:       func(a mail.Action, x *mail.Mailbox) *mail.Op { return &mail.Op{Action: a, Mailbox: x} },
 	}, m.want.Mailboxes, m.have.Mailboxes)
+	m.purges()
 
 	compare(m, kindSpec[mail.Alias]{
 		kind: KindAlias,
@@ -214,6 +215,26 @@ func (m *mailDiff) run() {
 		keep: func(w, h *mail.RelayUser) { keepPassword(&w.Password, &h.Password) },
 		op:   func(a mail.Action, u *mail.RelayUser) *mail.Op { return &mail.Op{Action: a, RelayUser: u} },
 	}, m.want.RelayUsers, m.have.RelayUsers)
+}
+
+// purges marks the deleted mailboxes whose mail is to be purged, as their
+// domain says: the config's domain, or the live one when the config drops
+// the domain too.
+func (m *mailDiff) purges() {
+	policy := map[string]string{}
+	for _, d := range m.have.Domains {
+		policy[d.Name] = d.PurgeDeletedMail
+	}
+	for _, d := range m.want.Domains {
+		policy[d.Name] = d.PurgeDeletedMail
+	}
+	for _, c := range m.changes {
+		if c.Kind == KindMailbox && c.Action == Delete {
+			_, domain, _ := strings.Cut(c.op.Mailbox.Address, "@")
+			c.PurgeAfter = policy[domain]
+			c.op.Mailbox.PurgeAfter = c.PurgeAfter
+		}
+	}
 }
 
 // kindSpec says how the objects of one kind are told apart, placed in the

@@ -87,6 +87,9 @@ type Change struct {
 	Zone     string  `json:"zone,omitempty"`     // DNS changes: the zone
 	Fields   []Field `json:"fields,omitempty"`   // what changes; on create and delete, the whole object
 	Destroys bool    `json:"destroys,omitempty"` // deletes a mailbox, domain or tenant: needs --allow-destroy
+	// PurgeAfter is set on a deleted mailbox whose mail mailform purge
+	// removes from the mail host this long after the apply ("30d").
+	PurgeAfter string `json:"purge_after,omitempty"`
 
 	op        *mail.Op  // for a backend change: what the backend does
 	set       *rrChange // for a DNS change: what the zone gets

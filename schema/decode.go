@@ -226,6 +226,7 @@ var (
 	secretType   = reflect.TypeOf(Secret{})
 	servicesType = reflect.TypeOf(Services(0))
 	dateType     = reflect.TypeOf(Date{})
+	periodType   = reflect.TypeOf(Period(0))
 	enumType     = reflect.TypeOf((*enum)(nil)).Elem()
 	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
@@ -292,6 +293,17 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 			return
 		}
 		fv.Set(reflect.ValueOf(dt))
+	case t == periodType:
+		if n.kind != kindString {
+			mismatch()
+			return
+		}
+		p, err := ParsePeriod(n.str)
+		if err != nil {
+			d.errorf(n.rng, fmt.Sprintf("Write %s.", d.sample(f.name, t, f.secret)), "%s: %s", f.name, err)
+			return
+		}
+		fv.SetInt(int64(p))
 	case t.Implements(enumType):
 		if n.kind != kindString {
 			mismatch()
@@ -461,6 +473,8 @@ func describe(t reflect.Type, sp secretPolicy) string {
 		return `a list of services`
 	case t == dateType:
 		return `a date such as "2026-08-01"`
+	case t == periodType:
+		return `a period such as "30d"`
 	case t.Implements(enumType):
 		return "one of " + quoteList(reflect.Zero(t).Interface().(enum).values())
 	case t.Kind() == reflect.String:
@@ -497,6 +511,8 @@ func exampleOf(name string, t reflect.Type, sp secretPolicy) string {
 		v = `["imap", "smtp", "webmail"]`
 	case t == dateType:
 		v = `"2026-08-01"`
+	case t == periodType:
+		v = `"30d"`
 	case t.Implements(enumType):
 		v = fmt.Sprintf("%q", reflect.Zero(t).Interface().(enum).values()[0])
 	case t.Kind() == reflect.String:

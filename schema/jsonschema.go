@@ -13,10 +13,11 @@ const SchemaID = "https://raw.githubusercontent.com/mailform/mailform/main/schem
 
 // Patterns the JSON Schema uses for values the loader parses.
 const (
-	sizePattern = `^\s*[0-9]+\s*([MmGgTt]([Ii]?[Bb])?)\s*$`
-	refPatternJ = `^\s*(env|file)\s*\(\s*"[^"]*"\s*\)\s*$`
-	hashPattern = `^(\{[A-Za-z0-9.-]+\}|\$|\s*(env|file)\s*\(\s*"[^"]*"\s*\)\s*$)`
-	datePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$`
+	sizePattern   = `^\s*[0-9]+\s*([MmGgTt]([Ii]?[Bb])?)\s*$`
+	refPatternJ   = `^\s*(env|file)\s*\(\s*"[^"]*"\s*\)\s*$`
+	hashPattern   = `^(\{[A-Za-z0-9.-]+\}|\$|\s*(env|file)\s*\(\s*"[^"]*"\s*\)\s*$)`
+	periodPattern = `^\s*[0-9]{1,7}\s*([dD]([aA][yY][sS]?)?|[hH]([oO][uU][rR][sS]?)?)\s*$`
+	datePattern   = `^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$`
 )
 
 // JSONSchema generates the JSON Schema (draft 2020-12) of the YAML form of
@@ -174,6 +175,8 @@ func (g *schemaGen) attr(t reflect.Type, sp secretPolicy) map[string]any {
 		return map[string]any{"type": "array", "items": map[string]any{"enum": names}, "uniqueItems": true}
 	case t == dateType:
 		return map[string]any{"type": "string", "pattern": datePattern}
+	case t == periodType:
+		return map[string]any{"type": "string", "pattern": periodPattern}
 	case t.Implements(enumType):
 		return map[string]any{"enum": reflect.Zero(t).Interface().(enum).values()}
 	case t.Kind() == reflect.String:

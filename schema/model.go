@@ -76,6 +76,7 @@ type Platform struct {
 	DefaultQuota     *Size     `mf:"default_quota" doc:"Quota of a mailbox that sets none (default 8GB)."`
 	SendLimits       []int     `mf:"send_limits" doc:"Daily external send limits offered (default 250, 1000, 2000, 5000)."`
 	DefaultSendLimit *int      `mf:"default_send_limit" doc:"Daily external send limit of a mailbox that sets none (default 250)."`
+	PurgeDeletedMail *Period   `mf:"purge_deleted_mail" doc:"Remove the mail of a mailbox this config deletes from the mail host this long after the apply, e.g. \"30d\" (\"0d\": at the next purge run). The removal is done by mailform purge on the mail host. Without it the mail is kept on disk. Tenants and domains may set their own."`
 
 	Effective PlatformEffective `mf:"-"`
 }
@@ -180,6 +181,7 @@ type Tenant struct {
 	DefaultQuota     *Size        `mf:"default_quota" doc:"Quota of a mailbox that sets none, unless its domain sets one."`
 	DefaultSendLimit *int         `mf:"default_send_limit" doc:"Daily external send limit of a mailbox that sets none."`
 	Services         *Services    `mf:"services" doc:"Services enabled for all the tenant's users: imap, pop3, smtp, webmail."`
+	PurgeDeletedMail *Period      `mf:"purge_deleted_mail" doc:"Remove the mail of a mailbox this config deletes from the mail host this long after the apply, e.g. \"30d\" (\"0d\": at the next purge run). The removal is done by mailform purge on the mail host. Without it the mail is kept on disk. Default: the platform's."`
 	Require2FA       *bool        `mf:"require_2fa" doc:"Make two-factor authentication mandatory for every mailbox."`
 	Managers         []*Manager   `mf:"manager,blocks,yaml=managers" doc:"Managers, by address: they manage several domains, at most one per domain."`
 	Domains          []*Domain    `mf:"domain,blocks,yaml=domains" doc:"The tenant's mail domains, by name."`
@@ -196,6 +198,7 @@ type TenantEffective struct {
 	DefaultSendLimit Inherited[int]
 	Services         Services
 	Require2FA       bool
+	PurgeDeletedMail *Period // nil: deleted mailboxes keep their mail
 }
 
 // Inherited is an effective value and where it was set: the attribute that
@@ -230,6 +233,7 @@ type Domain struct {
 	AllowedIPs       []string       `mf:"allowed_ips" doc:"Up to 5 IP addresses (or networks) allowed to use POP, IMAP and SMTP; empty allows any." js:"maxItems=5"`
 	CatchAll         string         `mf:"catch_all" doc:"Address that receives mail for unknown local parts. Draws spam: use only when needed."`
 	Require2FA       *bool          `mf:"require_2fa" doc:"Make two-factor authentication mandatory for the whole domain."`
+	PurgeDeletedMail *Period        `mf:"purge_deleted_mail" doc:"Remove the mail of a mailbox this config deletes from the mail host this long after the apply, e.g. \"30d\" (\"0d\": at the next purge run). The removal is done by mailform purge on the mail host. Without it the mail is kept on disk. Default: the tenant's."`
 	Customization    *Customization `mf:"customization,block" doc:"Branding of the panel and webmail: hostname, title, logo."`
 	Postmaster       *Postmaster    `mf:"postmaster,block" doc:"The domain's postmaster, created implicitly with a fixed 50MB quota."`
 	AliasDomains     []*AliasDomain `mf:"alias_domain,blocks,yaml=alias_domains" doc:"Alias domains, by name: they receive for every address of this domain. IDN names are allowed here."`
@@ -255,6 +259,7 @@ type DomainEffective struct {
 	DefaultSendLimit Inherited[int]
 	Services         Services
 	Require2FA       bool
+	PurgeDeletedMail *Period // nil: deleted mailboxes keep their mail
 }
 
 // Customization brands the panel and the webmail of a domain.

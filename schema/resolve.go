@@ -66,6 +66,7 @@ func (c *checker) resolve() {
 		te.DefaultSendLimit = inherit(t.DefaultSendLimit, &t.Node, "default_send_limit", Inherited[int]{pe.DefaultSendLimit, platformAt("default_send_limit")})
 		te.Services = value(t.Services, AllServiceSet)
 		te.Require2FA = value(t.Require2FA, false)
+		te.PurgeDeletedMail = firstOf(t.PurgeDeletedMail, p.PurgeDeletedMail)
 		for _, d := range t.Domains {
 			de := &d.Effective
 			de.Branding = value(d.Branding, BrandingNone)
@@ -83,6 +84,7 @@ func (c *checker) resolve() {
 			de.DefaultSendLimit = inherit(d.DefaultSendLimit, &d.Node, "default_send_limit", te.DefaultSendLimit)
 			de.Services = value(d.Services, te.Services)
 			de.Require2FA = value(d.Require2FA, te.Require2FA)
+			de.PurgeDeletedMail = firstOf(d.PurgeDeletedMail, te.PurgeDeletedMail)
 			for _, m := range d.Mailboxes {
 				me := &m.Effective
 				me.Address = m.Name + "@" + d.Name
@@ -115,6 +117,16 @@ func value[T any](p *T, def T) T {
 		return def
 	}
 	return *p
+}
+
+// firstOf is the first of ps that is set, or nil.
+func firstOf[T any](ps ...*T) *T {
+	for _, p := range ps {
+		if p != nil {
+			return p
+		}
+	}
+	return nil
 }
 
 // inherit is the value set on n's attribute, or the inherited one.

@@ -76,6 +76,54 @@ func (s Size) String() string {
 // MarshalText writes the size as String does.
 func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// Period is a span of time written in days or hours, as in "30d" or
+// "12h"; "0d" is no time at all.
+type Period time.Duration
+
+// MaxPeriod is the longest period a config may write: ten years.
+const MaxPeriod = Period(3650 * 24 * time.Hour)
+
+// ParsePeriod reads "30d", "30 days", "12h" or "0d".
+func ParsePeriod(s string) (Period, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 7 {
+		return 0, fmt.Errorf("%q is not a period: write a whole number of days or hours, such as \"30d\"", s)
+	}
+	n, _ := strconv.Atoi(t[:i])
+	var unit time.Duration
+	switch strings.TrimSpace(t[i:]) {
+	case "d", "day", "days":
+		unit = 24 * time.Hour
+	case "h", "hour", "hours":
+		unit = time.Hour
+	case "":
+		return 0, fmt.Errorf("%q has no unit: write it as \"%sd\" (days) or \"%sh\" (hours)", s, t[:i], t[:i])
+	default:
+		return 0, fmt.Errorf("%q has an unknown unit: use d (days) or h (hours), as in \"30d\"", s)
+	}
+	p := Period(time.Duration(n) * unit)
+	if p > MaxPeriod {
+		return 0, fmt.Errorf("%q is longer than ten years", s)
+	}
+	return p, nil
+}
+
+// String writes the period in days when it is whole days: "30d", "36h".
+func (p Period) String() string {
+	h := int64(time.Duration(p) / time.Hour)
+	if h%24 == 0 {
+		return fmt.Sprintf("%dd", h/24)
+	}
+	return fmt.Sprintf("%dh", h)
+}
+
+// MarshalText writes the period as String does.
+func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
 // SecretKind says where a secret comes from.
 type SecretKind int
 

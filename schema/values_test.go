@@ -43,6 +43,41 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
+func TestParsePeriod(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+		err  string
+	}{
+		{in: "30d", want: "30d"},
+		{in: "30 days", want: "30d"},
+		{in: "1 Day", want: "1d"},
+		{in: "0d", want: "0d"},
+		{in: "48h", want: "2d"},
+		{in: "36 hours", want: "36h"},
+		{in: "3650d", want: "3650d"},
+		{in: "3651d", err: "longer than ten years"},
+		{in: "30", err: "has no unit"},
+		{in: "d", err: "is not a period"},
+		{in: "-1d", err: "is not a period"},
+		{in: "1 month", err: "unknown unit"},
+		{in: "99999999d", err: "is not a period"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParsePeriod(tc.in)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got.String() != tc.want {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestSizeString(t *testing.T) {
 	got := []string{(8 * GB).String(), PostmasterQuota.String(), (1536 * MB).String(), TB.String(), Size(1000).String()}
 	if diff := cmp.Diff([]string{"8GB", "50MB", "1536MB", "1TB", "1000B"}, got); diff != "" {

@@ -154,18 +154,36 @@ func TestDestroyRefused(t *testing.T) {
 	if code, _, errOut := mailform(t, "apply", "--auto-approve", dir); code != 0 {
 		t.Fatal(errOut)
 	}
-	cfgFile := filepath.Join(dir, "main.hcl")
-	orig, _ := os.ReadFile(cfgFile)
-	start := strings.Index(string(orig), `    mailbox "info" {`)
-	end := start + strings.Index(string(orig)[start:], "    }\n") + len("    }\n")
-	edited := strings.Replace(string(orig[:start])+string(orig[end:]), `to = ["info@acme.example"]`, `to = ["postmaster@acme.example"]`, 1)
-	os.WriteFile(cfgFile, []byte(edited), 0o644)
+	dropInfo(t, dir)
 	code, out, errOut := mailform(t, "apply", "--auto-approve", dir)
 	if code != 1 || !strings.Contains(errOut, "mailbox info@acme.example (tenant.acme/domain.acme.example/mailbox.info)") || !strings.Contains(errOut, "nothing was changed") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	if code, out, errOut := mailform(t, "apply", "--auto-approve", "--allow-destroy", dir); code != 0 || !strings.Contains(out, "1 destroyed") {
 		t.Errorf("with --allow-destroy: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// dropInfo removes the mailbox info from the quickstart config, pointing
+// its alias at the postmaster.
+func dropInfo(t *testing.T, dir string) {
+	t.Helper()
+	editConfig(t, dir, func(s string) string {
+		start := strings.Index(s, `    mailbox "info" {`)
+		end := start + strings.Index(s[start:], "    }\n") + len("    }\n")
+		return strings.Replace(s[:start]+s[end:], `to = ["info@acme.example"]`, `to = ["postmaster@acme.example"]`, 1)
+	})
+}
+
+func editConfig(t *testing.T, dir string, edit func(string) string) {
+	t.Helper()
+	file := filepath.Join(dir, "main.hcl")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(edit(string(b))), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

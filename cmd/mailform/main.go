@@ -64,6 +64,7 @@ Start with:
 			showCommand(),
 			settingsCommand(),
 			recordsCommand(),
+			purgeCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/GehirnInc/crypt"
 	_ "github.com/GehirnInc/crypt/md5_crypt"
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/mailform/mailform/internal/servers"
@@ -105,10 +106,14 @@ tenant "acme" {
   }
 
   domain "d.test" {
-    mailbox "info" {
+{{if .PurgeD}}    purge_deleted_mail = "0d"
+{{end}}    mailbox "info" {
       password = env("PW_X")
     }
-{{if .Moved}}    mailbox "blf" {
+{{if .WithFrank}}    mailbox "frank" {
+      password = env("PW_FRANK")
+    }
+{{end}}{{if .Moved}}    mailbox "blf" {
       password_hash = "{{.BLF}}"
       moved_from    = "blf@a.test"
     }
@@ -125,13 +130,14 @@ tenant "acme" {
 
 // mailEnv holds the passwords: each user's is "pw-" and its name.
 var mailEnv = []string{"PW_POSTMASTER=pw-postmaster", "PW_ALICE=pw-alice", "PW_BOB=pw-bob", "PW_CAROL=pw-carol", "PW_DAVE=pw-dave",
-	"PW_LATER=pw-later", "PW_NOIMAP=pw-noimap", "PW_NOSMTP=pw-nosmtp", "PW_OFF=pw-off", "PW_ERIN=pw-erin", "PW_X=pw-x", "PW_Z=pw-z"}
+	"PW_LATER=pw-later", "PW_NOIMAP=pw-noimap", "PW_NOSMTP=pw-nosmtp", "PW_OFF=pw-off", "PW_ERIN=pw-erin", "PW_FRANK=pw-frank", "PW_X=pw-x", "PW_Z=pw-z"}
 
 type mailData struct {
 	Backend                        string
 	Yesterday, Tomorrow, NextMonth string
 	BLF, MD5                       string
 	WithErin, Moved                bool
+	WithFrank, PurgeD              bool
 }
 
 func newMailData(t *testing.T, db servers.Database) *mailData {
@@ -145,7 +151,7 @@ func newMailData(t *testing.T, db servers.Database) *mailData {
 	}
 	day := func(n int) string { return time.Now().UTC().AddDate(0, 0, n).Format("2006-01-02") }
 	return &mailData{Backend: backendBlock(db), Yesterday: day(-1), Tomorrow: day(1), NextMonth: day(30),
-		BLF: "{BLF-CRYPT}" + strings.Replace(string(blf), "$2a$", "$2y$", 1), MD5: md5, WithErin: true}
+		BLF: "{BLF-CRYPT}" + strings.Replace(string(blf), "$2a$", "$2y$", 1), MD5: md5, WithErin: true, WithFrank: true}
 }
 
 // TestMailServers applies one config to each backend and checks, as a
@@ -329,6 +335,77 @@ func TestMailServers(t *testing.T) {
 					t.Error("the deleted mailbox's mail is gone from disk")
 				}
 			})
+
+			t.Run("delete with purge", func(t *testing.T) {
+				if err := send(m.SMTP, "sender@outside.test", []string{"frank@d.test"}, "to frank before the purge"); err != nil {
+					t.Fatal(err)
+				}
+				m.WaitQueue(t)
+				frank := filepath.Join(m.VMail, "d.test", "frank")
+				if got := inbox(t, m.IMAP, "frank@d.test", "pw-frank"); !contains(got, "to frank before the purge") {
+					t.Fatalf("frank's mail did not arrive: %q", got)
+				}
+				data.WithFrank, data.PurgeD = false, true
+				os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(render(t, mailConfig, data)), 0o644)
+				r := mustApply(t, mailEnv, "--allow-destroy", dir)
+				if !strings.Contains(r.stdout, "its mail is purged by the next mailform purge on the mail host") {
+					t.Errorf("the apply does not say frank's mail will be purged:\n%s", r.stdout)
+				}
+				if err := imapLogin(local, m.IMAP, "frank@d.test", "pw-frank"); err == nil {
+					t.Error("a deleted mailbox still logs in")
+				}
+				if _, err := os.Stat(frank); err != nil {
+					t.Fatalf("frank's mail went before the purge: %v", err)
+				}
+				database := db.SQLitePath
+				if db.Postgres != nil {
+					database = db.Postgres.DSN(db.PGDatabase)
+				}
+				others := mailFiles(t, m.VMail, frank)
+				r = mailform(t, nil, "purge", "--database", database, "--mail-root", m.VMail)
+				if r.code != 0 || !strings.Contains(r.stdout, "purged frank@d.test: removed "+frank) || !strings.Contains(r.stdout, "Purged 1 of 1 due mailboxes") {
+					t.Fatalf("purge: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				if _, err := os.Stat(frank); !os.IsNotExist(err) {
+					t.Errorf("frank's mail directory is still there: %v", err)
+				}
+				if diff := cmp.Diff(others, mailFiles(t, m.VMail, frank)); diff != "" {
+					t.Errorf("the purge touched other mailboxes' mail (-before +after):\n%s", diff)
+				}
+				if err := imapLogin(local, m.IMAP, "info@d.test", "pw-x"); err != nil {
+					t.Errorf("the rest of d.test stopped working: %v", err)
+				}
+				// Created again, frank starts empty.
+				data.WithFrank = true
+				os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(render(t, mailConfig, data)), 0o644)
+				mustApply(t, mailEnv, dir)
+				if got := inbox(t, m.IMAP, "frank@d.test", "pw-frank"); len(got) != 0 {
+					t.Errorf("frank, created again after the purge, has old mail: %q", got)
+				}
+				planIsEmpty(t, mailEnv, dir, "after the purge")
+			})
 		})
 	}
+}
+
+// mailFiles lists the message files under root, leaving out those under
+// skip: Dovecot's index and cache files change with every login.
+func mailFiles(t *testing.T, root, skip string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case path == skip:
+			return filepath.SkipDir
+		case d.Type().IsRegular() && (filepath.Base(filepath.Dir(path)) == "cur" || filepath.Base(filepath.Dir(path)) == "new"):
+			out = append(out, strings.TrimPrefix(path, root))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

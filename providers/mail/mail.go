@@ -53,7 +53,10 @@ type Domain struct {
 	LogoSHA256        string   `json:"logo_sha256,omitempty" diff:"logo_sha256"`
 	Logo              []byte   `json:"-"` // the PNG; compared through LogoSHA256
 	VerificationToken string   `json:"verification_token" diff:"verification_token"`
-	Active            bool     `json:"active" diff:"active"`
+	// PurgeDeletedMail is how long after its deletion a mailbox's mail is
+	// removed from the mail host ("30d"); empty keeps it.
+	PurgeDeletedMail string `json:"purge_deleted_mail,omitempty" diff:"purge_deleted_mail"`
+	Active           bool   `json:"active" diff:"active"`
 }
 
 // AliasDomain receives for every address of its target domain.
@@ -87,6 +90,9 @@ type Mailbox struct {
 	// old mailbox is live.
 	MovedFrom string `json:"moved_from,omitempty" diff:"moved_from"`
 	Previous  string `json:"-"`
+	// PurgeAfter is set on a delete whose mail is to be purged: how long
+	// after the apply ("30d"). Empty keeps the mail on disk.
+	PurgeAfter string `json:"-"`
 }
 
 // Autoresponder answers incoming mail, within an optional time window.
@@ -209,4 +215,28 @@ type Backend interface {
 	Read(ctx context.Context) (*State, error)
 	Apply(ctx context.Context, ops []Op) error
 	Close() error
+}
+
+// Purger is a backend that keeps the purge list: the retired mailboxes
+// whose mail the config asked to remove from the mail host. mailform purge,
+// run on the mail host, removes each one's mail directory and then calls
+// Forget. Callers hold the backend's apply lock throughout, so that no
+// apply revives a mailbox while its mail is removed.
+type Purger interface {
+	Lock(ctx context.Context, holder string, wait time.Duration) (unlock func() error, err error)
+	// DuePurges lists the retired mailboxes whose purge falls due by now.
+	DuePurges(ctx context.Context, now time.Time) ([]Retired, error)
+	// Forget removes what the backend keeps of a purged mailbox, if it is
+	// still retired.
+	Forget(ctx context.Context, address string) error
+}
+
+// Retired is a retired mailbox on the purge list.
+type Retired struct {
+	Address string
+	Maildir string    // its mail directory, under the mail servers' root: acme.example/info/
+	Due     time.Time // when its purge falls due
+	// SharedWith names another mailbox whose directory is this one, or
+	// lies inside it or around it: such a directory is never removed.
+	SharedWith string
 }

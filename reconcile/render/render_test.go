@@ -29,6 +29,8 @@ func samplePlan() *reconcile.Plan {
 					After: []string{"acme.example.\t3600\tIN\tMX\t10 mx1.example.net.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."}}}},
 			{Address: "tenant.old/domain.old.example/mailbox.bob", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "bob@old.example", Provider: "default", Destroys: true,
 				Fields: []reconcile.Field{{Name: "quota", Before: "8GB"}, {Name: "active", Before: true}}},
+			{Address: "tenant.old/domain.old.example/mailbox.carol", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "carol@old.example", Provider: "default", Destroys: true,
+				PurgeAfter: "30d", Fields: []reconcile.Field{{Name: "quota", Before: "8GB"}, {Name: "active", Before: true}}},
 		},
 		Notes: []*reconcile.Note{
 			{Address: "tenant.acme/domain.shop.example", Kind: "unmanaged_dns", Text: "The DNS of shop.example is not managed by mailform: publish these records in its zone.",
@@ -69,7 +71,7 @@ func TestJSONGolden(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Summary.Add != 2 || back.Summary.Change != 2 || back.Summary.Destroy != 1 || len(back.Safety.NeedsAllowDestroy) != 1 {
+	if back.Summary.Add != 2 || back.Summary.Change != 2 || back.Summary.Destroy != 2 || len(back.Safety.NeedsAllowDestroy) != 2 {
 		t.Errorf("summary %+v safety %+v", back.Summary, back.Safety)
 	}
 }

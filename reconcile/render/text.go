@@ -40,7 +40,13 @@ func verb(c *reconcile.Change) string {
 	case reconcile.Update:
 		return "will be updated in place"
 	case reconcile.Delete:
-		if c.Kind == reconcile.KindMailbox {
+		switch {
+		case c.Kind != reconcile.KindMailbox:
+		case c.PurgeAfter == "0d":
+			return "will be retired: logins and delivery stop, its mail is purged by the next mailform purge on the mail host"
+		case c.PurgeAfter != "":
+			return "will be retired: logins and delivery stop, its mail is purged " + c.PurgeAfter + " after this apply by mailform purge on the mail host"
+		default:
 			return "will be retired: logins and delivery stop, its mail stays on disk"
 		}
 		return "will be destroyed"
@@ -205,7 +211,11 @@ func writeSafety(b *strings.Builder, p *reconcile.Plan, color bool) {
 	b.WriteString("\n" + paint(color, "1;31", "Safety:") + "\n")
 	names := make([]string, 0, len(d))
 	for _, c := range d {
-		names = append(names, fmt.Sprintf("%s %s", c.Kind, c.Name))
+		name := fmt.Sprintf("%s %s", c.Kind, c.Name)
+		if c.PurgeAfter != "" {
+			name += " (its mail purged " + c.PurgeAfter + " after)"
+		}
+		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, n := range names {

@@ -6,6 +6,9 @@ tenant "rossi" {
   display_name  = "Rossi Costruzioni S.r.l."
   max_mailboxes = 25
   max_quota     = "25GB"
+  # The mail of a mailbox deleted here is removed from the mail host
+  # 30 days after the apply, by mailform purge.
+  purge_deleted_mail = "30d"
 
   manager "it@rossi-costruzioni.example" {
     name = "Ufficio IT"

@@ -41,7 +41,7 @@ func fixture() *mail.State {
 		Domains: []*mail.Domain{{Name: "acme.example", Tenant: "acme", Branding: "customer", MaxMailboxes: 5, MaxQuota: 8 * gb,
 			DefaultQuota: 4 * gb, DefaultSendLimit: 250, Services: []string{"imap", "smtp", "webmail"}, AllowedIPs: []string{"198.51.100.20", "2001:db8::/48"},
 			CatchAll: "info@acme.example", Require2FA: true, CustomTitle: "ACME", LogoSHA256: "abc", Logo: []byte("png"),
-			VerificationToken: "d123456789", Active: true}},
+			VerificationToken: "d123456789", PurgeDeletedMail: "30d", Active: true}},
 		AliasDomains: []*mail.AliasDomain{{Name: "xn--acm-bma.example", Target: "acme.example", VerificationToken: "d987654321", Active: true}},
 		Mailboxes: []*mail.Mailbox{
 			{Address: "info@acme.example", Name: "Info", Quota: 4 * gb, Password: mail.Password{Hash: infoHash}, Services: []string{"imap", "smtp"},
@@ -246,6 +246,121 @@ func Run(t *testing.T, open Open) {
 		}
 		if n := len(got.Tenants) + len(got.Domains) + len(got.Mailboxes); n != 0 {
 			t.Errorf("a failed apply left %d objects", n)
+		}
+	})
+
+	t.Run("purge list", func(t *testing.T) {
+		b := open(t)
+		p, ok := b.(mail.Purger)
+		if !ok {
+			t.Skip("the backend keeps no purge list")
+		}
+		st := fixture()
+		if err := b.Apply(ctx, creates(st)); err != nil {
+			t.Fatal(err)
+		}
+		// info goes, its mail kept; shop goes, to be purged at once; the
+		// postmaster goes, to be purged in 30 days.
+		info, shop, pm := *st.Mailboxes[0], *st.Mailboxes[2], *st.Mailboxes[1]
+		shop.PurgeAfter, pm.PurgeAfter = "0d", "30d"
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Delete, Mailbox: &info}, {Action: mail.Delete, Mailbox: &shop}, {Action: mail.Delete, Mailbox: &pm}}); err != nil {
+			t.Fatal(err)
+		}
+		due := func(now time.Time) []string {
+			t.Helper()
+			list, err := p.DuePurges(ctx, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range list {
+				out = append(out, r.Address+" "+r.Maildir+" "+r.SharedWith)
+			}
+			return out
+		}
+		now := time.Now()
+		if diff := cmp.Diff([]string{"shop@acme.example acme.example/shop/ "}, due(now.Add(time.Second))); diff != "" {
+			t.Errorf("due now (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"postmaster@acme.example acme.example/postmaster/ ", "shop@acme.example acme.example/shop/ "}, due(now.Add(31*24*time.Hour))); diff != "" {
+			t.Errorf("due in 31 days (-want +got):\n%s", diff)
+		}
+		// Created again before the purge, the postmaster leaves the list.
+		pm.PurgeAfter = ""
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Create, Mailbox: &pm}}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"shop@acme.example acme.example/shop/ "}, due(now.Add(31*24*time.Hour))); diff != "" {
+			t.Errorf("after reviving the postmaster (-want +got):\n%s", diff)
+		}
+		// Forgetting a mailbox that came back does nothing.
+		if err := p.Forget(ctx, pm.Address); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Forget(ctx, shop.Address); err != nil {
+			t.Fatal(err)
+		}
+		if got := due(now.Add(31 * 24 * time.Hour)); len(got) != 0 {
+			t.Errorf("still due after Forget: %v", got)
+		}
+		got, _ := b.Read(ctx)
+		var addrs []string
+		for _, m := range got.Mailboxes {
+			addrs = append(addrs, m.Address)
+		}
+		if want := []string{"postmaster@acme.example"}; !cmp.Equal(addrs, want) {
+			t.Errorf("mailboxes: %v, want %v", addrs, want)
+		}
+		// shop can be created anew after its purge.
+		shop.PurgeAfter = ""
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Create, Mailbox: &shop}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("mail directories never overlap", func(t *testing.T) {
+		b := open(t)
+		p, ok := b.(mail.Purger)
+		if !ok {
+			t.Skip("the backend keeps no purge list")
+		}
+		st := fixture()
+		if err := b.Apply(ctx, creates(st)); err != nil {
+			t.Fatal(err)
+		}
+		// shop moves to store, keeping acme.example/shop/; a new shop
+		// must not share it, and a local part with / and % must not
+		// reach into another mailbox's directory.
+		store := *st.Mailboxes[2]
+		store.Address, store.MovedFrom = "store@acme.example", "shop@acme.example"
+		shop := *st.Mailboxes[2]
+		shop.Password = mail.PlainPassword("other")
+		odd := shop
+		odd.Address = "store/Maildir%x@acme.example"
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Mailbox: &store}, {Action: mail.Create, Mailbox: &shop}, {Action: mail.Create, Mailbox: &odd}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []*mail.Mailbox{&store, &shop, &odd} {
+			m.PurgeAfter = "0d"
+		}
+		if err := b.Apply(ctx, []mail.Op{{Action: mail.Delete, Mailbox: &store}, {Action: mail.Delete, Mailbox: &shop}, {Action: mail.Delete, Mailbox: &odd}}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := p.DuePurges(ctx, time.Now().Add(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range list {
+			got = append(got, r.Address+" "+r.Maildir+" "+r.SharedWith)
+		}
+		want := []string{
+			"shop@acme.example acme.example/shop@2/ ",
+			"store/Maildir%x@acme.example acme.example/store%2FMaildir%25x/ ",
+			"store@acme.example acme.example/shop/ ",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("purge list (-want +got):\n%s", diff)
 		}
 	})
 

@@ -190,7 +190,12 @@ var migrations = []migration{{1, []string{
 		LEFT JOIN mf_mailbox x ON x.username = m.username
 		LEFT JOIN mf_domain xd ON xd.domain = m.domain
 		WHERE m.active AND d.active`,
-}, writeSieveScripts}}
+}, writeSieveScripts}, {3, []string{
+	// How long after its deletion a mailbox's mail is purged from the mail
+	// host ('' keeps it), and when a retired mailbox falls due.
+	`ALTER TABLE mf_domain ADD COLUMN purge_deleted_mail VARCHAR(16) NOT NULL DEFAULT ''`,
+	`ALTER TABLE mf_mailbox ADD COLUMN purge_at {{ts}}`,
+}, nil}}
 
 // SchemaVersion is the version of the schema this build writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }

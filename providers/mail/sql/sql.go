@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -82,3 +83,16 @@ var (
 	_ mail.Backend = (*Backend)(nil)
 	_ lock.Locker  = (*Backend)(nil)
 )
+
+// OpenExisting opens a database mailform has written, for the tools that
+// run on the mail host: a postgres:// (or postgresql://) URL, or the path
+// of an SQLite file, which must exist.
+func OpenExisting(ctx context.Context, database string) (*Backend, error) {
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		return OpenPostgres(ctx, database, "", DefaultOwner)
+	}
+	if _, err := os.Stat(database); err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", database, err)
+	}
+	return OpenSQLite(ctx, database, DefaultOwner)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailform/mailform/internal/fault"
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/schema"
 )
 
 // Apply performs ops in one transaction, in their order: all or nothing.
@@ -37,6 +38,7 @@ type writer struct {
 	d     dialect
 	owner string
 	clock func() time.Time
+	taken map[string]bool // mail directories in use that are not their mailbox's usual one
 }
 
 func (w *writer) exec(query string, args ...any) error {
@@ -148,9 +150,9 @@ func (w *writer) domain(a mail.Action, d *mail.Domain) error {
 	}
 	if err := w.upsert("mf_domain", []string{"domain"},
 		[]string{"domain", "tenant", "branding", "max_quota", "default_quota", "default_send_limit", "imap", "pop3", "smtp", "webmail",
-			"allowed_ips", "require_2fa", "custom_hostname", "custom_title", "custom_logo", "custom_logo_sha256", "verification_token"},
+			"allowed_ips", "require_2fa", "custom_hostname", "custom_title", "custom_logo", "custom_logo_sha256", "verification_token", "purge_deleted_mail"},
 		[]any{d.Name, d.Tenant, d.Branding, d.MaxQuota, d.DefaultQuota, d.DefaultSendLimit, svc("imap"), svc("pop3"), svc("smtp"), svc("webmail"),
-			joinList(d.AllowedIPs), d.Require2FA, d.CustomHostname, d.CustomTitle, logo, d.LogoSHA256, d.VerificationToken}); err != nil {
+			joinList(d.AllowedIPs), d.Require2FA, d.CustomHostname, d.CustomTitle, logo, d.LogoSHA256, d.VerificationToken, d.PurgeDeletedMail}); err != nil {
 		return err
 	}
 	if d.CatchAll != "" {
@@ -186,7 +188,11 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 		if err := w.exec(`UPDATE mailbox SET active = ?, modified = ? WHERE username = ?`, false, w.now(), m.Address); err != nil {
 			return err
 		}
-		return w.exec(`UPDATE mf_mailbox SET retired = ? WHERE username = ?`, w.now(), m.Address)
+		purgeAt, err := w.purgeAt(m.PurgeAfter)
+		if err != nil {
+			return err
+		}
+		return w.exec(`UPDATE mf_mailbox SET retired = ?, purge_at = ? WHERE username = ?`, w.now(), purgeAt, m.Address)
 	}
 	local, domain, _ := strings.Cut(m.Address, "@")
 	if a == mail.Update && m.MovedFrom != "" {
@@ -198,9 +204,13 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 	if err != nil {
 		return err
 	}
+	dir, err := w.maildir(m.Address, domain, local)
+	if err != nil {
+		return err
+	}
 	if err := w.upsert("mailbox", []string{"username"},
 		[]string{"username", "password", "name", "maildir", "quota", "local_part", "domain", "active", "modified"},
-		[]any{m.Address, hash, m.Name, domain + "/" + local + "/", m.Quota, local, domain, m.Active, w.now()},
+		[]any{m.Address, hash, m.Name, dir, m.Quota, local, domain, m.Active, w.now()},
 		"maildir"); err != nil {
 		return err
 	}
@@ -217,9 +227,9 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 	}
 	if err := w.upsert("mf_mailbox", []string{"username"},
 		[]string{"username", "imap", "pop3", "smtp", "webmail", "allow_nets", "send_limit", "require_2fa", "postmaster",
-			"archive_years", "archive_delegates", "autoreply", "autoreply_subject", "autoreply_body", "autoreply_start", "autoreply_end", "retired", "sieve_id", "sieve_script"},
+			"archive_years", "archive_delegates", "autoreply", "autoreply_subject", "autoreply_body", "autoreply_start", "autoreply_end", "retired", "purge_at", "sieve_id", "sieve_script"},
 		[]any{m.Address, svc("imap"), svc("pop3"), svc("smtp"), svc("webmail"), joinList(m.AllowedIPs), m.SendLimit, m.Require2FA, m.Postmaster,
-			years, delegates, m.Autoresponder != nil, subject, body, start, end, nil, mail.SieveID(script), script}); err != nil {
+			years, delegates, m.Autoresponder != nil, subject, body, start, end, nil, nil, mail.SieveID(script), script}); err != nil {
 		return err
 	}
 	to := []string{m.Address}
@@ -246,10 +256,75 @@ func (w *writer) move(from, to, local, domain string) error {
 	if err := w.exec(`DELETE FROM alias WHERE address = ?`, from); err != nil {
 		return err
 	}
+	if err := w.loadTaken(); err != nil {
+		return err
+	}
+	var dir string
+	if err := w.tx.QueryRowContext(w.ctx, w.d.rebind(`SELECT maildir FROM mailbox WHERE username = ?`), from).Scan(&dir); err != nil {
+		return fmt.Errorf("read the mail directory of %s: %w", from, err)
+	}
+	w.taken[dir] = true
 	if err := w.exec(`UPDATE mailbox SET username = ?, local_part = ?, domain = ?, modified = ? WHERE username = ?`, to, local, domain, w.now(), from); err != nil {
 		return err
 	}
 	return w.exec(`UPDATE mf_mailbox SET username = ? WHERE username = ?`, to, from)
+}
+
+// maildir is the mail directory, under the mail servers' root, of a new
+// mailbox: <domain>/<local part>/, with "%" and "/" of the local part
+// written %25 and %2F, so that no mailbox's directory lies inside
+// another's. When a renamed mailbox still uses that directory, the new one
+// gets a suffix no local part has: <domain>/<local part>@2/. A mailbox
+// that has a row keeps the directory it has (see upsert's keep).
+func (w *writer) maildir(address, domain, local string) (string, error) {
+	if err := w.loadTaken(); err != nil {
+		return "", err
+	}
+	base := domain + "/" + escapeLocal(local)
+	dir := base + "/"
+	for n := 2; ; n++ {
+		taken := w.taken[dir]
+		if !taken && escapeLocal(local) != local {
+			// Rows from before escaping may use the escaped spelling.
+			var n int
+			if err := w.tx.QueryRowContext(w.ctx, w.d.rebind(`SELECT COUNT(*) FROM mailbox WHERE maildir = ? AND username <> ?`), dir, address).Scan(&n); err != nil {
+				return "", err
+			}
+			taken = n > 0
+		}
+		if !taken {
+			w.taken[dir] = true
+			return dir, nil
+		}
+		dir = fmt.Sprintf("%s@%d/", base, n)
+	}
+}
+
+// loadTaken reads, once per apply, the mail directories that are not
+// their mailbox's usual one: those renamed mailboxes kept.
+func (w *writer) loadTaken() error {
+	if w.taken != nil {
+		return nil
+	}
+	w.taken = map[string]bool{}
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT maildir FROM mailbox WHERE maildir <> domain || '/' || local_part || '/'`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dir string
+		if err := rows.Scan(&dir); err != nil {
+			return err
+		}
+		w.taken[dir] = true
+	}
+	return rows.Err()
+}
+
+// escapeLocal writes a local part as one directory name.
+func escapeLocal(local string) string {
+	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(local)
 }
 
 func (w *writer) alias(a mail.Action, al *mail.Alias) error {
@@ -290,5 +365,22 @@ func (w *writer) dkimKey(a mail.Action, k *mail.DKIMKey) error {
 		[]any{k.Domain, k.Selector, k.Algorithm, k.Bits, k.PublicKey, k.PrivateKey, k.Active})
 }
 
+// purgeAt is when the mail of a mailbox retired now falls due for purging,
+// after the period ("30d"); nil when there is none, and the mail is kept.
+func (w *writer) purgeAt(period string) (any, error) {
+	if period == "" {
+		return nil, nil
+	}
+	p, err := schema.ParsePeriod(period)
+	if err != nil {
+		return nil, err
+	}
+	return w.clock().Add(time.Duration(p)).UTC().Format(timeLayout), nil
+}
+
 // now is the time written into created/modified/retired columns.
-func (w *writer) now() string { return w.clock().UTC().Format("2006-01-02 15:04:05") }
+func (w *writer) now() string { return w.clock().UTC().Format(timeLayout) }
+
+// timeLayout is how the tables store a moment: UTC, so that text order is
+// time order.
+const timeLayout = "2006-01-02 15:04:05"
