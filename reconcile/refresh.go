@@ -210,6 +210,13 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 				pz.Zones = append(pz.Zones, canonicalZone(z.Name))
 			}
 			sort.Strings(pz.Zones)
+		} else if finder, ok := prov.(dns.ZoneFinder); ok {
+			zones, err := findZones(ctx, finder, wanted[provName], opt.Concurrency)
+			if err != nil {
+				fail(fmt.Errorf("dns_provider %q: %w", provName, err))
+				continue
+			}
+			pz.Listed, pz.Zones = true, zones
 		}
 		toRead := map[string]bool{}
 		for _, name := range wanted[provName] {
@@ -256,6 +263,38 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 		sort.Strings(pz.Zones)
 	}
 	return live, nil
+}
+
+// findZones asks a provider which zone holds each name, a few at a time,
+// and returns the zones found, sorted.
+func findZones(ctx context.Context, finder dns.ZoneFinder, names []string, concurrency int) ([]string, error) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs []error
+	found := map[string]bool{}
+	sem := make(chan struct{}, concurrency)
+	for _, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			z, err := finder.FindZone(ctx, name)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+			case z != "":
+				found[canonicalZone(z)] = true
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return sortedNames(found), nil
 }
 
 // dnsNames lists, by DNS provider, the names whose zones the config's mail

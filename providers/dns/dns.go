@@ -24,7 +24,8 @@ import (
 //
 //   - Updater writes all the changes of a zone in one go (preferred);
 //     otherwise libdns.RecordSetter and libdns.RecordDeleter are used;
-//   - libdns.ZoneLister tells which zones exist;
+//   - libdns.ZoneLister tells which zones exist, or ZoneFinder which zone
+//     holds a name;
 //   - ZoneCreator creates a zone;
 //   - lock.Locker keeps a second apply out.
 type Provider interface {
@@ -76,6 +77,13 @@ type RRSet struct {
 // changes. With Capabilities.Atomic, either all are written or none.
 type Updater interface {
 	UpdateZone(ctx context.Context, zone string, sets []RRSet) error
+}
+
+// ZoneFinder is a provider that cannot list its zones but can tell which
+// of them holds a name: the name itself when it is a zone's apex, the
+// enclosing zone, or "" when it has none.
+type ZoneFinder interface {
+	FindZone(ctx context.Context, name string) (string, error)
 }
 
 // ZoneCreator creates an empty zone, with the SOA and NS records the

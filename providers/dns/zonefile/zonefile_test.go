@@ -13,8 +13,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/libdns/libdns"
 
+	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/internal/testenv"
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/providers/dns/dnstest"
 )
 
 // A hand-written zone with the habits of real ones: comments, a multi-line
@@ -211,3 +213,14 @@ func checkZone(t *testing.T, zone, path string) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+func TestConformance(t *testing.T) {
+	dnstest.Run(t, func(t *testing.T, zone, records string) dns.Provider {
+		dir := t.TempDir()
+		p := New(dir, []string{"ns1." + zone}, "")
+		if err := os.WriteFile(p.Path(zone), []byte(servers.Seed(zone)+records), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+}

@@ -1,0 +1,208 @@
+package servers
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+
+	"github.com/mailform/mailform/internal/testenv"
+)
+
+// TSIG is the key a test DNS server accepts for updates and transfers.
+type TSIG struct {
+	Name      string // mailform-test-key.
+	Algorithm string // hmac-sha256
+	Secret    string // base64
+}
+
+// Zone is a zone a test DNS server serves from its start: its name and
+// records in zone-file syntax, relative to the zone. Seed gives the SOA and
+// NS records every zone needs.
+type Zone struct {
+	Name    string
+	Records string
+	// Secondary makes the zone a secondary of the primary at this port
+	// (BIND only): it transfers the zone with the TSIG key.
+	Secondary int
+}
+
+// Seed is the start of a zone: SOA, NS and the name server's address.
+func Seed(zone string) string {
+	return fmt.Sprintf("$ORIGIN %s\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\n", mdns.Fqdn(zone))
+}
+
+// DNSServer is an authoritative name server on 127.0.0.1.
+type DNSServer struct {
+	Kind string // bind, knot
+	Port int
+	Key  TSIG
+	Dir  string
+	cmd  *exec.Cmd
+}
+
+// Addr is the server's address, host:port.
+func (s *DNSServer) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
+
+// NewTSIG makes a fresh hmac-sha256 key.
+func NewTSIG() TSIG {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return TSIG{Name: "mailform-test-key.", Algorithm: "hmac-sha256", Secret: base64.StdEncoding.EncodeToString(b)}
+}
+
+// StartBIND starts named with the zones, updatable and transferable with
+// the server's TSIG key (key may be zero: a new one is made).
+func StartBIND(t testing.TB, key TSIG, zones ...Zone) *DNSServer {
+	t.Helper()
+	named := testenv.Command(t, "named", "bind9")
+	s := newDNSServer(t, "bind", key)
+	var conf strings.Builder
+	fmt.Fprintf(&conf, `key %q { algorithm %s; secret %q; };
+options {
+  directory %q;
+  pid-file %q;
+  session-keyfile %q;
+  managed-keys-directory %q;
+  listen-on port %d { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+  notify explicit;
+  allow-transfer { none; };
+};
+controls { };
+`, strings.TrimSuffix(s.Key.Name, "."), s.Key.Algorithm, s.Key.Secret, s.Dir, filepath.Join(s.Dir, "named.pid"),
+		filepath.Join(s.Dir, "session.key"), s.Dir, s.Port)
+	keyName := strings.TrimSuffix(s.Key.Name, ".")
+	for _, z := range zones {
+		name := strings.TrimSuffix(z.Name, ".")
+		file := filepath.Join(s.Dir, name+".zone")
+		if z.Secondary != 0 {
+			fmt.Fprintf(&conf, "server 127.0.0.1 { keys { %s; }; };\n", keyName)
+			fmt.Fprintf(&conf, "zone %q { type secondary; file %q; primaries port %d { 127.0.0.1 key %s; }; allow-transfer { key %s; }; };\n",
+				name, file, z.Secondary, keyName, keyName)
+			continue
+		}
+		if err := os.WriteFile(file, []byte(Seed(name)+z.Records), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&conf, "zone %q { type primary; file %q; update-policy { grant %s zonesub ANY; }; allow-transfer { key %s; }; };\n",
+			name, file, keyName, keyName)
+	}
+	confPath := filepath.Join(s.Dir, "named.conf")
+	if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd = exec.Command(named, "-c", confPath, "-g", "-4")
+	s.start(t, filepath.Join(s.Dir, "named.log"), zones)
+	return s
+}
+
+// StartKnot starts knotd with the zones, updatable and transferable with
+// the server's TSIG key.
+func StartKnot(t testing.TB, key TSIG, zones ...Zone) *DNSServer {
+	t.Helper()
+	knotd := testenv.Command(t, "knotd", "knot")
+	s := newDNSServer(t, "knot", key)
+	if err := os.Mkdir(filepath.Join(s.Dir, "db"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var conf strings.Builder
+	fmt.Fprintf(&conf, `server:
+    rundir: %q
+    listen: 127.0.0.1@%d
+log:
+  - target: stderr
+    any: info
+database:
+    storage: %q
+key:
+  - id: %s
+    algorithm: %s
+    secret: %s
+acl:
+  - id: mailform
+    key: %s
+    action: [update, transfer]
+template:
+  - id: default
+    storage: %q
+    zonefile-sync: -1
+    journal-content: changes
+zone:
+`, s.Dir, s.Port, filepath.Join(s.Dir, "db"), s.Key.Name, s.Key.Algorithm, s.Key.Secret, s.Key.Name, s.Dir)
+	for _, z := range zones {
+		name := strings.TrimSuffix(z.Name, ".")
+		if err := os.WriteFile(filepath.Join(s.Dir, name+".zone"), []byte(Seed(name)+z.Records), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&conf, "  - domain: %s\n    acl: mailform\n", name)
+	}
+	confPath := filepath.Join(s.Dir, "knot.conf")
+	if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd = exec.Command(knotd, "-c", confPath)
+	s.start(t, filepath.Join(s.Dir, "knotd.log"), zones)
+	return s
+}
+
+func newDNSServer(t testing.TB, kind string, key TSIG) *DNSServer {
+	if key == (TSIG{}) {
+		key = NewTSIG()
+	}
+	dir, err := os.MkdirTemp("", "mailform-"+kind+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &DNSServer{Kind: kind, Port: FreePort(t), Key: key, Dir: dir}
+}
+
+// start runs the server and waits until it answers for every zone.
+func (s *DNSServer) start(t testing.TB, logPath string, zones []Zone) {
+	t.Helper()
+	if err := startLogged(s.cmd, logPath); err != nil {
+		t.Fatalf("start %s: %v", s.Kind, err)
+	}
+	onStop(s.stop)
+	t.Cleanup(s.stop)
+	deadline := time.Now().Add(10 * time.Second)
+	for _, z := range zones {
+		for !s.answers(z.Name) {
+			if time.Now().After(deadline) {
+				log, _ := os.ReadFile(logPath)
+				t.Fatalf("%s on %s does not answer for %s after 10s:\n%s", s.Kind, s.Addr(), z.Name, log)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// answers reports whether the server answers authoritatively for zone.
+func (s *DNSServer) answers(zone string) bool {
+	m := new(mdns.Msg)
+	m.SetQuestion(mdns.Fqdn(zone), mdns.TypeSOA)
+	c := &mdns.Client{Timeout: 500 * time.Millisecond}
+	r, _, err := c.Exchange(m, s.Addr())
+	return err == nil && r.Rcode == mdns.RcodeSuccess && r.Authoritative && len(r.Answer) > 0
+}
+
+// Stop stops the server now (its zones stay on disk).
+func (s *DNSServer) Stop() { s.stop() }
+
+func (s *DNSServer) stop() {
+	if s.cmd == nil || s.cmd.ProcessState != nil {
+		return
+	}
+	stopProcess(s.cmd, syscall.SIGTERM, 5*time.Second)
+	os.RemoveAll(s.Dir)
+}

@@ -1,0 +1,199 @@
+// Package dnstest is the conformance suite every DNS provider passes, run
+// against the real server where there is one: a zone read back as written,
+// rrsets replaced and deleted in one update, and every record mailform does
+// not manage — a website's addresses, other TXT values at the apex,
+// _acme-challenge, CAA — kept through it all.
+package dnstest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/libdns/libdns"
+
+	"github.com/mailform/mailform/providers/dns"
+)
+
+// Open returns a provider serving zone (e.g. "example.test."), which holds
+// the SOA, an NS record "ns1" with its address 127.0.0.1 (see Seed in
+// internal/servers) and records, in zone-file syntax relative to the zone.
+type Open func(t *testing.T, zone, records string) dns.Provider
+
+// Zone is the zone every test uses.
+const Zone = "example.test."
+
+// Foreign are records mailform never manages; each test starts with them
+// and checks that they are still there at the end.
+const Foreign = `@ 300 A 192.0.2.80
+@ 300 AAAA 2001:db8::80
+www 300 A 192.0.2.80
+@ 300 TXT "google-site-verification=abc123"
+_acme-challenge 60 TXT "acme-token-1"
+@ 300 CAA 0 issue "letsencrypt.org"
+mail 300 A 192.0.2.25
+`
+
+// seed is what Foreign and the harness's seed read back as.
+var seed = []string{
+	"@ 300 NS ns1.example.test.",
+	"ns1 300 A 127.0.0.1",
+	"@ 300 A 192.0.2.80",
+	"@ 300 AAAA 2001:db8::80",
+	"www 300 A 192.0.2.80",
+	"@ 300 TXT google-site-verification=abc123",
+	"_acme-challenge 60 TXT acme-token-1",
+	`@ 300 CAA 0 issue "letsencrypt.org"`,
+	"mail 300 A 192.0.2.25",
+}
+
+func rr(name, typ string, ttl int, data string) libdns.RR {
+	return libdns.RR{Name: name, Type: typ, TTL: time.Duration(ttl) * time.Second, Data: data}
+}
+
+// read reads the zone as sorted "name ttl type data" lines.
+func read(t *testing.T, p dns.Provider) []string {
+	t.Helper()
+	recs, err := p.GetRecords(context.Background(), Zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		n, err := dns.Normalize(Zone, r.RR())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, line(n))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func line(r libdns.RR) string {
+	return fmt.Sprintf("%s %d %s %s", r.Name, int(r.TTL.Seconds()), r.Type, r.Data)
+}
+
+// lines turns "name ttl type data" lines into what read returns.
+func lines(t *testing.T, in ...string) []string {
+	t.Helper()
+	var out []string
+	for _, l := range in {
+		f := strings.SplitN(l, " ", 4)
+		var ttl time.Duration
+		if d, err := time.ParseDuration(f[1] + "s"); err == nil {
+			ttl = d
+		} else {
+			t.Fatalf("bad line %q", l)
+		}
+		n, err := dns.Normalize(Zone, libdns.RR{Name: f[0], TTL: ttl, Type: f[2], Data: f[3]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, line(n))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func update(t *testing.T, p dns.Provider, sets ...dns.RRSet) {
+	t.Helper()
+	u, ok := p.(dns.Updater)
+	if !ok {
+		t.Fatal("the provider cannot update a zone in one request")
+	}
+	if err := u.UpdateZone(context.Background(), Zone, sets); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dkim is a TXT longer than one 255-byte string, as an RSA-2048 DKIM key is.
+var dkim = "v=DKIM1; k=rsa; p=" + strings.Repeat("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", 9) + "IDAQAB"
+
+// Run runs the suite.
+func Run(t *testing.T, open Open) {
+	ctx := context.Background()
+
+	t.Run("read", func(t *testing.T) {
+		p := open(t, Zone, Foreign)
+		if diff := cmp.Diff(lines(t, seed...), read(t, p)); diff != "" {
+			t.Errorf("zone (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("mail records beside foreign ones", func(t *testing.T) {
+		p := open(t, Zone, Foreign)
+		mail := []dns.RRSet{
+			// The MX target's address comes in the same update.
+			{Name: "mx", Type: "A", Records: []libdns.RR{rr("mx", "A", 3600, "192.0.2.26")}},
+			{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx.example.test."), rr("@", "MX", 3600, "20 mx2.example.net.")}},
+			{Name: "@", Type: "TXT", Records: []libdns.RR{rr("@", "TXT", 300, "google-site-verification=abc123"), rr("@", "TXT", 300, "v=spf1 mx ~all")}},
+			{Name: "_dmarc", Type: "TXT", Records: []libdns.RR{rr("_dmarc", "TXT", 3600, "v=DMARC1; p=none")}},
+			{Name: "mail._domainkey", Type: "TXT", Records: []libdns.RR{rr("mail._domainkey", "TXT", 3600, dkim)}},
+			{Name: "autoconfig", Type: "CNAME", Records: []libdns.RR{rr("autoconfig", "CNAME", 3600, "mail.example.net.")}},
+			{Name: "_imaps._tcp", Type: "SRV", Records: []libdns.RR{rr("_imaps._tcp", "SRV", 3600, "0 1 993 mail.example.net.")}},
+			{Name: "d123456789", Type: "A", Records: []libdns.RR{rr("d123456789", "A", 300, "192.0.2.16")}},
+		}
+		update(t, p, mail...)
+		want := append(append([]string(nil), seed...),
+			"mx 3600 A 192.0.2.26",
+			"@ 3600 MX 10 mx.example.test.", "@ 3600 MX 20 mx2.example.net.",
+			"@ 300 TXT v=spf1 mx ~all",
+			"_dmarc 3600 TXT v=DMARC1; p=none",
+			"mail._domainkey 3600 TXT "+dkim,
+			"autoconfig 3600 CNAME mail.example.net.",
+			"_imaps._tcp 3600 SRV 0 1 993 mail.example.net.",
+			"d123456789 300 A 192.0.2.16",
+		)
+		got := read(t, p)
+		if diff := cmp.Diff(lines(t, want...), got); diff != "" {
+			t.Fatalf("after the update (-want +got):\n%s", diff)
+		}
+
+		// Replace the MX, drop DMARC and the SPF value; the rest stays.
+		update(t, p,
+			dns.RRSet{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx1.example.net.")}},
+			dns.RRSet{Name: "_dmarc", Type: "TXT"},
+			dns.RRSet{Name: "@", Type: "TXT", Records: []libdns.RR{rr("@", "TXT", 300, "google-site-verification=abc123")}},
+		)
+		want = append(append([]string(nil), seed...),
+			"mx 3600 A 192.0.2.26",
+			"@ 3600 MX 10 mx1.example.net.",
+			"mail._domainkey 3600 TXT "+dkim,
+			"autoconfig 3600 CNAME mail.example.net.",
+			"_imaps._tcp 3600 SRV 0 1 993 mail.example.net.",
+			"d123456789 300 A 192.0.2.16",
+		)
+		if diff := cmp.Diff(lines(t, want...), read(t, p)); diff != "" {
+			t.Fatalf("after replacing and deleting (-want +got):\n%s", diff)
+		}
+
+		// The same update again changes nothing.
+		update(t, p, dns.RRSet{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx1.example.net.")}})
+		if diff := cmp.Diff(lines(t, want...), read(t, p)); diff != "" {
+			t.Errorf("after the same update again (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("find zone", func(t *testing.T) {
+		p := open(t, Zone, Foreign)
+		f, ok := p.(dns.ZoneFinder)
+		if !ok {
+			t.Skip("the provider lists its zones instead")
+		}
+		for name, want := range map[string]string{
+			"example.test.":      Zone,
+			"cert.example.test.": Zone,
+			"example.invalid.":   "",
+		} {
+			got, err := f.FindZone(ctx, name)
+			if err != nil || got != want {
+				t.Errorf("FindZone(%s) = %q, %v; want %q", name, got, err, want)
+			}
+		}
+	})
+}
