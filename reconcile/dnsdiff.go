@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/libdns/libdns"
 
@@ -149,10 +150,24 @@ func (d *dnsDiff) compare(dd *DomainDNS, s *set, sets map[setKey]*set) {
 	k := s.key
 	all := d.liveSet(k.provider, k.zone, k.name, k.typ)
 	var owned []libdns.RR
+	var foreignTTL time.Duration
 	for _, rr := range all {
 		if owns(k, sets, rr) {
 			owned = append(owned, rr)
+		} else if foreignTTL == 0 {
+			foreignTTL = rr.TTL
 		}
+	}
+	if foreignTTL > 0 {
+		// One rrset has one TTL (RFC 2181), and DNS servers give all its
+		// records the last one written: records that join others' take
+		// theirs, so that the others' records stay as they were.
+		want := make([]libdns.RR, len(s.want))
+		for i, rr := range s.want {
+			rr.TTL = foreignTTL
+			want[i] = rr
+		}
+		s.want = want
 	}
 	if !s.pending && sameRecords(owned, s.want) {
 		return

@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mailform/mailform/internal/servers"
+	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/providers/dns/rfc2136"
+)
+
+// The config of the DNS tests: one domain whose zone is on a real server,
+// and an alias domain in a zone of its own there.
+const dnsConfig = `
+platform {
+  mail_host       = "mail.platform.test"
+  webmail_url     = "https://webmail.platform.test"
+  verification_ip = "192.0.2.16"
+  mx "mx1.platform.test" {
+    priority = 10
+  }
+  mx "mx2.platform.test" {
+    priority = 20
+  }
+}
+
+backend "main" {
+  type = "sqlite"
+  path = "mail.db"
+}
+
+dns_provider "ns" {
+  type           = "rfc2136"
+  server         = "{{.Server}}"
+  tsig_key       = "{{.Key}}"
+  tsig_algorithm = "hmac-sha256"
+  tsig_secret    = env("TSIG_SECRET")
+}
+
+tenant "acme" {
+  domain "a.test" {
+    dns = "ns"
+    dmarc {
+      policy = "{{.Policy}}"
+    }
+    dkim {
+      key_type = "ed25519"
+    }
+    alias_domain "alias.test" {}
+    mailbox "info" {
+      password_hash = "{SHA512-CRYPT}$6$5ab62dd47c81c15e$rdfseFDLhtCkR4t7z/zICIAwissrbNU1Le1PCZnGOaZY0BYfC8RHnAvjUWg2LMSl160ZBrCAOPa8T1caGXUCX/"
+    }
+  }
+}
+`
+
+// foreign are records of a.test that mailform must never touch.
+const foreign = `@ 300 A 192.0.2.80
+@ 300 AAAA 2001:db8::80
+www 300 A 192.0.2.80
+@ 300 TXT "google-site-verification=abc123"
+_acme-challenge 60 TXT "acme-token-1"
+@ 300 CAA 0 issue "letsencrypt.org"
+`
+
+type dnsData struct {
+	Server, Key, Policy string
+}
+
+// TestMailDNSOnServers applies a config's mail DNS to BIND and Knot by RFC
+// 2136: the mail records arrive, every foreign record stays, and a second
+// plan is empty.
+func TestMailDNSOnServers(t *testing.T) {
+	for name, start := range map[string]func(testing.TB, servers.TSIG, ...servers.Zone) *servers.DNSServer{
+		"bind": servers.StartBIND,
+		"knot": servers.StartKnot,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := start(t, servers.TSIG{}, servers.Zone{Name: "a.test.", Records: foreign}, servers.Zone{Name: "alias.test."})
+			env := []string{"TSIG_SECRET=" + s.Key.Secret}
+			data := &dnsData{Server: s.Addr(), Key: strings.TrimSuffix(s.Key.Name, "."), Policy: "none"}
+			dir := writeConfig(t, dnsConfig, data)
+			r := mustApply(t, env, dir)
+			if strings.Contains(r.stdout+r.stderr, s.Key.Secret) {
+				t.Error("the apply output shows the TSIG secret")
+			}
+			p, err := rfc2136.New(s.Addr(), rfc2136.Key{Name: s.Key.Name, Algorithm: s.Key.Algorithm, Secret: s.Key.Secret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			zone := zoneLines(t, p, "a.test.")
+			want := []string{
+				// foreign, untouched
+				"a.test.\t300\tIN\tA\t192.0.2.80",
+				"a.test.\t300\tIN\tAAAA\t2001:db8::80",
+				"www.a.test.\t300\tIN\tA\t192.0.2.80",
+				`a.test.	300	IN	TXT	"google-site-verification=abc123"`,
+				`_acme-challenge.a.test.	60	IN	TXT	"acme-token-1"`,
+				`a.test.	300	IN	CAA	0 issue "letsencrypt.org"`,
+				// mail
+				"a.test.\t3600\tIN\tMX\t10 mx1.platform.test.",
+				"a.test.\t3600\tIN\tMX\t20 mx2.platform.test.",
+				`_dmarc.a.test.	3600	IN	TXT	"v=DMARC1; p=none"`,
+			}
+			for _, w := range want {
+				if !contains(zone, w) {
+					t.Errorf("a.test lacks %s", w)
+				}
+			}
+			// The SPF value joins the site verification's rrset, and takes
+			// its TTL rather than change it.
+			for _, prefix := range []string{"a.test.\t300\tIN\tTXT\t\"v=spf1 ", "mail._domainkey.a.test.\t3600\tIN\tTXT\t\"v=DKIM1; k=ed25519; p=", "d"} {
+				if !hasPrefix(zone, prefix) {
+					t.Errorf("a.test has no record starting %q:\n%s", prefix, strings.Join(zone, "\n"))
+				}
+			}
+			if alias := zoneLines(t, p, "alias.test."); !hasPrefix(alias, "alias.test.\t3600\tIN\tMX\t10 mx1.platform.test.") {
+				t.Errorf("alias.test has no MX:\n%s", strings.Join(alias, "\n"))
+			}
+			planIsEmpty(t, env, dir, "after the first apply")
+
+			// A change touches only its record.
+			data.Policy = "quarantine"
+			os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(render(t, dnsConfig, data)), 0o644)
+			r = mustApply(t, env, dir)
+			if !strings.Contains(r.stdout, "_dmarc.a.test") || !strings.Contains(r.stdout, "0 added, 2 changed, 0 destroyed") {
+				t.Errorf("changing the DMARC policy:\n%s", r.stdout)
+			}
+			after := zoneLines(t, p, "a.test.")
+			var gone, added []string
+			for _, l := range zone {
+				if !contains(after, l) {
+					gone = append(gone, l)
+				}
+			}
+			for _, l := range after {
+				if !contains(zone, l) {
+					added = append(added, l)
+				}
+			}
+			if len(gone) != 1 || !strings.Contains(gone[0], "p=none") || len(added) != 1 || !strings.Contains(added[0], "p=quarantine") {
+				t.Errorf("the DMARC change changed more than its record: gone %q, added %q", gone, added)
+			}
+			planIsEmpty(t, env, dir, "after the DMARC change")
+		})
+	}
+}
+
+// zoneLines reads a zone by AXFR as sorted zone-file lines.
+func zoneLines(t *testing.T, p *rfc2136.Provider, zone string) []string {
+	t.Helper()
+	recs, err := p.GetRecords(context.Background(), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		out = append(out, dns.Line(zone, r.RR()))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func hasPrefix(list []string, prefix string) bool {
+	for _, x := range list {
+		if strings.HasPrefix(x, prefix) {
+			return true
+		}
+	}
+	return false
+}
