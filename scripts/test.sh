@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # Debian packages of the real servers and tools the tests run against.
 PACKAGES=(
   bind9-utils   # named-checkzone checks every zone file written
-  bind9 knot    # RFC 2136 providers: BIND and Knot on loopback
+  bind9 knot pdns-server pdns-backend-sqlite3   # DNS providers: BIND, Knot and PowerDNS on loopback
   postgresql    # the PostgreSQL backend
   dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sqlite dovecot-pgsql dovecot-sieve dovecot-managesieved
   postfix postfix-sqlite postfix-pgsql

@@ -71,13 +71,16 @@ type dnsData struct {
 	Server, Key, Policy string
 }
 
-// TestMailDNSOnServers applies a config's mail DNS to BIND and Knot by RFC
-// 2136: the mail records arrive, every foreign record stays, and a second
+// TestMailDNSOnServers applies a config's mail DNS to BIND, Knot and
+// PowerDNS by RFC 2136: the mail records arrive, every foreign record stays, and a second
 // plan is empty.
 func TestMailDNSOnServers(t *testing.T) {
 	for name, start := range map[string]func(testing.TB, servers.TSIG, ...servers.Zone) *servers.DNSServer{
 		"bind": servers.StartBIND,
 		"knot": servers.StartKnot,
+		"powerdns": func(t testing.TB, key servers.TSIG, zones ...servers.Zone) *servers.DNSServer {
+			return &servers.StartPowerDNS(t, key, zones...).DNSServer
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := start(t, servers.TSIG{}, servers.Zone{Name: "a.test.", Records: foreign}, servers.Zone{Name: "alias.test."})

@@ -2,6 +2,7 @@ package servers
 
 import (
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", for PowerDNS's database
 
 	"github.com/mailform/mailform/internal/testenv"
 )
@@ -205,4 +207,95 @@ func (s *DNSServer) stop() {
 	}
 	stopProcess(s.cmd, syscall.SIGTERM, 5*time.Second)
 	os.RemoveAll(s.Dir)
+}
+
+// PowerDNS is a PowerDNS authoritative server on the gsqlite3 backend,
+// with its HTTP API and RFC 2136 updates on.
+type PowerDNS struct {
+	DNSServer
+	APIURL string // http://127.0.0.1:port
+	APIKey string
+}
+
+// StartPowerDNS starts pdns_server with the zones, loaded by pdnsutil,
+// each updatable (RFC 2136) and transferable with the server's TSIG key.
+func StartPowerDNS(t testing.TB, key TSIG, zones ...Zone) *PowerDNS {
+	t.Helper()
+	server := testenv.Command(t, "pdns_server", "pdns-server")
+	pdnsutil := testenv.Command(t, "pdnsutil", "pdns-server")
+	schemaSQL, err := os.ReadFile("/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql")
+	if err != nil {
+		if testenv.CI() {
+			t.Fatalf("the PowerDNS SQLite schema is missing under CI=true: install pdns-backend-sqlite3 (scripts/test.sh does): %v", err)
+		}
+		t.Skipf("pdns-backend-sqlite3 not installed; under CI=true this is a failure")
+	}
+	s := &PowerDNS{DNSServer: *newDNSServer(t, "powerdns", key), APIKey: "mailform-test-api-key"}
+	db := filepath.Join(s.Dir, "pdns.sqlite3")
+	if err := execSQLite(db, string(schemaSQL)); err != nil {
+		t.Fatal(err)
+	}
+	apiPort := FreePort(t)
+	s.APIURL = fmt.Sprintf("http://127.0.0.1:%d", apiPort)
+	conf := fmt.Sprintf(`launch=gsqlite3
+gsqlite3-database=%s
+local-address=127.0.0.1
+local-port=%d
+socket-dir=%s
+daemon=no
+guardian=no
+disable-syslog=yes
+loglevel=5
+security-poll-suffix=
+primary=yes
+default-soa-content=ns1.@ hostmaster.@ 0 10800 3600 604800 3600
+allow-axfr-ips=127.0.0.1/32
+disable-axfr=no
+dnsupdate=yes
+allow-dnsupdate-from=127.0.0.0/8
+api=yes
+api-key=%s
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=%d
+webserver-allow-from=127.0.0.1/32
+`, db, s.Port, s.Dir, s.APIKey, apiPort)
+	if err := os.WriteFile(filepath.Join(s.Dir, "pdns.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	util := func(args ...string) {
+		t.Helper()
+		if err := run(exec.Command(pdnsutil, append([]string{"--config-dir=" + s.Dir}, args...)...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keyName := strings.TrimSuffix(s.Key.Name, ".")
+	util("import-tsig-key", keyName, s.Key.Algorithm, s.Key.Secret)
+	for _, z := range zones {
+		name := strings.TrimSuffix(z.Name, ".")
+		file := filepath.Join(s.Dir, name+".zone")
+		if err := os.WriteFile(file, []byte(Seed(name)+z.Records), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		util("load-zone", name, file)
+		util("set-meta", name, "TSIG-ALLOW-DNSUPDATE", keyName)
+		util("set-meta", name, "TSIG-ALLOW-AXFR", keyName)
+	}
+	s.cmd = exec.Command(server, "--config-dir="+s.Dir)
+	s.start(t, filepath.Join(s.Dir, "pdns.log"), zones)
+	if err := WaitPort(apiPort, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// execSQLite runs statements on a new SQLite database file.
+func execSQLite(path, statements string) error {
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(statements)
+	return err
 }

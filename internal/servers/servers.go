@@ -1,5 +1,5 @@
 // Package servers starts the real servers that tests run against —
-// PostgreSQL, Dovecot and Postfix — on 127.0.0.1 with ports of their own,
+// PostgreSQL, Dovecot, Postfix, BIND, Knot and PowerDNS — on 127.0.0.1 with ports of their own,
 // each under a temporary directory, and stops them by PID when the tests
 // end. A server whose program is missing fails the test under CI=true and
 // skips it elsewhere (see testenv).

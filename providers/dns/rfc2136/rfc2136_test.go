@@ -95,3 +95,9 @@ func TestErrors(t *testing.T) {
 		t.Errorf("refused updates changed the zone (-before +after):\n%s", diff)
 	}
 }
+
+func TestPowerDNSConformance(t *testing.T) {
+	dnstest.Run(t, func(t *testing.T, zone, records string) dns.Provider {
+		return provider(t, &servers.StartPowerDNS(t, servers.TSIG{}, servers.Zone{Name: zone, Records: records}).DNSServer)
+	})
+}
