@@ -51,9 +51,16 @@ tenant "acme" {
       key_type = "ed25519"
     }
     alias_domain "alias.test" {}
+    pec {}
     mailbox "info" {
       password_hash = "{SHA512-CRYPT}$6$5ab62dd47c81c15e$rdfseFDLhtCkR4t7z/zICIAwissrbNU1Le1PCZnGOaZY0BYfC8RHnAvjUWg2LMSl160ZBrCAOPa8T1caGXUCX/"
     }
+  }
+  # cert.b.test is a zone of its own on the server: the PEC MX goes to its
+  # apex. cert.a.test is not: it goes into a.test.
+  domain "b.test" {
+    dns = "ns"
+    pec {}
   }
 }
 `
@@ -83,7 +90,8 @@ func TestMailDNSOnServers(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := start(t, servers.TSIG{}, servers.Zone{Name: "a.test.", Records: foreign}, servers.Zone{Name: "alias.test."})
+			s := start(t, servers.TSIG{}, servers.Zone{Name: "a.test.", Records: foreign}, servers.Zone{Name: "alias.test."},
+				servers.Zone{Name: "b.test.", Records: "cert NS ns1\n"}, servers.Zone{Name: "cert.b.test."})
 			env := []string{"TSIG_SECRET=" + s.Key.Secret}
 			data := &dnsData{Server: s.Addr(), Key: strings.TrimSuffix(s.Key.Name, "."), Policy: "none"}
 			dir := writeConfig(t, dnsConfig, data)
@@ -107,6 +115,7 @@ func TestMailDNSOnServers(t *testing.T) {
 				// mail
 				"a.test.\t3600\tIN\tMX\t10 mx1.platform.test.",
 				"a.test.\t3600\tIN\tMX\t20 mx2.platform.test.",
+				"cert.a.test.\t3600\tIN\tMX\t10 mx.cert.legalmail.it.",
 				`_dmarc.a.test.	3600	IN	TXT	"v=DMARC1; p=none"`,
 			}
 			for _, w := range want {
@@ -123,6 +132,12 @@ func TestMailDNSOnServers(t *testing.T) {
 			}
 			if alias := zoneLines(t, p, "alias.test."); !hasPrefix(alias, "alias.test.\t3600\tIN\tMX\t10 mx1.platform.test.") {
 				t.Errorf("alias.test has no MX:\n%s", strings.Join(alias, "\n"))
+			}
+			if b := zoneLines(t, p, "b.test."); hasPrefix(b, "cert.b.test.\t3600\tIN\tMX") {
+				t.Errorf("the PEC MX of b.test went into the parent zone:\n%s", strings.Join(b, "\n"))
+			}
+			if cert := zoneLines(t, p, "cert.b.test."); !contains(cert, "cert.b.test.\t3600\tIN\tMX\t10 mx.cert.legalmail.it.") {
+				t.Errorf("the PEC MX of b.test is not at the apex of cert.b.test:\n%s", strings.Join(cert, "\n"))
 			}
 			planIsEmpty(t, env, dir, "after the first apply")
 
