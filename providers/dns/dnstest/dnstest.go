@@ -179,21 +179,34 @@ func Run(t *testing.T, open Open) {
 		}
 	})
 
-	t.Run("find zone", func(t *testing.T) {
+	t.Run("zones", func(t *testing.T) {
 		p := open(t, Zone, Foreign)
-		f, ok := p.(dns.ZoneFinder)
-		if !ok {
-			t.Skip("the provider lists its zones instead")
-		}
-		for name, want := range map[string]string{
-			"example.test.":      Zone,
-			"cert.example.test.": Zone,
-			"example.invalid.":   "",
-		} {
-			got, err := f.FindZone(ctx, name)
-			if err != nil || got != want {
-				t.Errorf("FindZone(%s) = %q, %v; want %q", name, got, err, want)
+		switch x := p.(type) {
+		case dns.ZoneFinder:
+			for name, want := range map[string]string{
+				"example.test.":      Zone,
+				"cert.example.test.": Zone,
+				"example.invalid.":   "",
+			} {
+				got, err := x.FindZone(ctx, name)
+				if err != nil || got != want {
+					t.Errorf("FindZone(%s) = %q, %v; want %q", name, got, err, want)
+				}
 			}
+		case libdns.ZoneLister:
+			zones, err := x.ListZones(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, z := range zones {
+				names = append(names, z.Name)
+			}
+			if diff := cmp.Diff([]string{Zone}, names); diff != "" {
+				t.Errorf("ListZones (-want +got):\n%s", diff)
+			}
+		default:
+			t.Fatal("the provider can neither list its zones nor find the zone of a name")
 		}
 	})
 }
