@@ -53,28 +53,23 @@ type userDir struct{ dir, user string }
 // inside it or holds it; dirs is sorted by directory.
 func overlapping(dirs []userDir, dir, user string) string {
 	// Directories that hold dir are its prefixes ending in "/".
-	for i := strings.Index(dir, "/"); i >= 0 && i < len(dir)-1; {
-		if o := find(dirs, dir[:i+1], user); o != "" {
-			return o
-		}
-		next := strings.Index(dir[i+1:], "/")
-		if next < 0 {
-			break
-		}
-		i += next + 1
-	}
-	// The directory itself and those inside it sort right after it.
-	for i := sort.Search(len(dirs), func(i int) bool { return dirs[i].dir >= dir }); i < len(dirs) && strings.HasPrefix(dirs[i].dir, dir); i++ {
-		if dirs[i].user != user {
-			return dirs[i].user
+	for i := range len(dir) - 1 {
+		if dir[i] == '/' {
+			if o := under(dirs, dir[:i+1], user, true); o != "" {
+				return o
+			}
 		}
 	}
-	return ""
+	return under(dirs, dir, user, false)
 }
 
-// find is a mailbox other than user whose directory is exactly dir.
-func find(dirs []userDir, dir, user string) string {
-	for i := sort.Search(len(dirs), func(i int) bool { return dirs[i].dir >= dir }); i < len(dirs) && dirs[i].dir == dir; i++ {
+// under is a mailbox other than user whose directory is dir, or (unless
+// exact) lies inside it. Those sort right after dir.
+func under(dirs []userDir, dir, user string, exact bool) string {
+	for i := sort.Search(len(dirs), func(i int) bool { return dirs[i].dir >= dir }); i < len(dirs) && strings.HasPrefix(dirs[i].dir, dir); i++ {
+		if exact && dirs[i].dir != dir {
+			break
+		}
 		if dirs[i].user != user {
 			return dirs[i].user
 		}

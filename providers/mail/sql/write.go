@@ -280,17 +280,18 @@ func (w *writer) maildir(address, domain, local string) (string, error) {
 	if err := w.loadTaken(); err != nil {
 		return "", err
 	}
-	base := domain + "/" + escapeLocal(local)
+	escaped := escapeLocal(local)
+	base := domain + "/" + escaped
 	dir := base + "/"
 	for n := 2; ; n++ {
 		taken := w.taken[dir]
-		if !taken && escapeLocal(local) != local {
+		if !taken && escaped != local {
 			// Rows from before escaping may use the escaped spelling.
-			var n int
-			if err := w.tx.QueryRowContext(w.ctx, w.d.rebind(`SELECT COUNT(*) FROM mailbox WHERE maildir = ? AND username <> ?`), dir, address).Scan(&n); err != nil {
+			var users int
+			if err := w.tx.QueryRowContext(w.ctx, w.d.rebind(`SELECT COUNT(*) FROM mailbox WHERE maildir = ? AND username <> ?`), dir, address).Scan(&users); err != nil {
 				return "", err
 			}
-			taken = n > 0
+			taken = users > 0
 		}
 		if !taken {
 			w.taken[dir] = true
