@@ -2,14 +2,17 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/providers/dns/powerdns"
 	"github.com/mailform/mailform/providers/dns/rfc2136"
 )
 
@@ -33,13 +36,7 @@ backend "main" {
   path = "mail.db"
 }
 
-dns_provider "ns" {
-  type           = "rfc2136"
-  server         = "{{.Server}}"
-  tsig_key       = "{{.Key}}"
-  tsig_algorithm = "hmac-sha256"
-  tsig_secret    = env("TSIG_SECRET")
-}
+{{.Provider}}
 
 tenant "acme" {
   domain "a.test" {
@@ -75,33 +72,93 @@ _acme-challenge 60 TXT "acme-token-1"
 `
 
 type dnsData struct {
-	Server, Key, Policy string
+	Provider, Policy string
+}
+
+// rfc2136Block is the provider block for a server taking RFC 2136 updates.
+const rfc2136Block = `dns_provider "ns" {
+  type           = "rfc2136"
+  server         = "%s"
+  tsig_key       = "%s"
+  tsig_algorithm = "hmac-sha256"
+  tsig_secret    = env("TSIG_SECRET")
+}`
+
+// powerdnsBlock is the provider block for the PowerDNS API, which creates
+// the zones it lacks.
+const powerdnsBlock = `dns_provider "ns" {
+  type         = "powerdns"
+  url          = "%s"
+  api_key      = env("PDNS_API_KEY")
+  create_zones = true
+  nameservers  = ["ns1.platform.test"]
+}`
+
+// dnsCase is one server a test writes mail DNS to.
+type dnsCase struct {
+	block  string       // the config's dns_provider block
+	env    []string     // its secrets
+	reader dns.Provider // reads the zones back
+	secret string       // must never be printed
+}
+
+// dnsServers starts each kind of DNS server with the zones, and says how
+// mailform reaches it. The PowerDNS API case is started without the zones
+// in noSeed: mailform creates them.
+func dnsServers(noSeed ...string) map[string]func(t *testing.T, zones ...servers.Zone) dnsCase {
+	viaRFC2136 := func(t *testing.T, s *servers.DNSServer) dnsCase {
+		p, err := rfc2136.New(s.Addr(), rfc2136.Key{Name: s.Key.Name, Algorithm: s.Key.Algorithm, Secret: s.Key.Secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dnsCase{block: fmt.Sprintf(rfc2136Block, s.Addr(), strings.TrimSuffix(s.Key.Name, ".")), env: []string{"TSIG_SECRET=" + s.Key.Secret}, reader: p, secret: s.Key.Secret}
+	}
+	return map[string]func(t *testing.T, zones ...servers.Zone) dnsCase{
+		"bind": func(t *testing.T, zones ...servers.Zone) dnsCase {
+			return viaRFC2136(t, servers.StartBIND(t, servers.TSIG{}, zones...))
+		},
+		"knot": func(t *testing.T, zones ...servers.Zone) dnsCase {
+			return viaRFC2136(t, servers.StartKnot(t, servers.TSIG{}, zones...))
+		},
+		"powerdns-rfc2136": func(t *testing.T, zones ...servers.Zone) dnsCase {
+			return viaRFC2136(t, &servers.StartPowerDNS(t, servers.TSIG{}, zones...).DNSServer)
+		},
+		"powerdns-api": func(t *testing.T, zones ...servers.Zone) dnsCase {
+			var seeded []servers.Zone
+			for _, z := range zones {
+				if !slices.Contains(noSeed, z.Name) {
+					seeded = append(seeded, z)
+				}
+			}
+			s := servers.StartPowerDNS(t, servers.TSIG{}, seeded...)
+			p, err := powerdns.New(powerdns.Options{URL: s.APIURL, APIKey: s.APIKey})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return dnsCase{block: fmt.Sprintf(powerdnsBlock, s.APIURL), env: []string{"PDNS_API_KEY=" + s.APIKey}, reader: p, secret: s.APIKey}
+		},
+	}
 }
 
 // TestMailDNSOnServers applies a config's mail DNS to BIND, Knot and
-// PowerDNS by RFC 2136: the mail records arrive, every foreign record stays, and a second
-// plan is empty.
+// PowerDNS by RFC 2136, and to PowerDNS by its API (which creates the alias
+// domain's zone): the mail records arrive, every foreign record stays, and
+// a second plan is empty.
 func TestMailDNSOnServers(t *testing.T) {
-	for name, start := range map[string]func(testing.TB, servers.TSIG, ...servers.Zone) *servers.DNSServer{
-		"bind": servers.StartBIND,
-		"knot": servers.StartKnot,
-		"powerdns": func(t testing.TB, key servers.TSIG, zones ...servers.Zone) *servers.DNSServer {
-			return &servers.StartPowerDNS(t, key, zones...).DNSServer
-		},
-	} {
+	for name, start := range dnsServers("alias.test.") {
 		t.Run(name, func(t *testing.T) {
-			s := start(t, servers.TSIG{}, servers.Zone{Name: "a.test.", Records: foreign}, servers.Zone{Name: "alias.test."},
+			c := start(t, servers.Zone{Name: "a.test.", Records: foreign}, servers.Zone{Name: "alias.test."},
 				servers.Zone{Name: "b.test.", Records: "cert NS ns1\n"}, servers.Zone{Name: "cert.b.test."})
-			env := []string{"TSIG_SECRET=" + s.Key.Secret}
-			data := &dnsData{Server: s.Addr(), Key: strings.TrimSuffix(s.Key.Name, "."), Policy: "none"}
+			env := c.env
+			data := &dnsData{Provider: c.block, Policy: "none"}
 			dir := writeConfig(t, dnsConfig, data)
 			r := mustApply(t, env, dir)
-			if strings.Contains(r.stdout+r.stderr, s.Key.Secret) {
-				t.Error("the apply output shows the TSIG secret")
+			if strings.Contains(r.stdout+r.stderr, c.secret) {
+				t.Error("the apply output shows the secret")
 			}
-			p, err := rfc2136.New(s.Addr(), rfc2136.Key{Name: s.Key.Name, Algorithm: s.Key.Algorithm, Secret: s.Key.Secret})
-			if err != nil {
-				t.Fatal(err)
+			p := c.reader
+			if created := strings.Contains(r.stdout, "dns_zone.alias.test"); created != (name == "powerdns-api") {
+				t.Errorf("zone alias.test created: %v; want it only through the PowerDNS API:\n%s", created, r.stdout)
 			}
 			zone := zoneLines(t, p, "a.test.")
 			want := []string{
@@ -168,8 +225,8 @@ func TestMailDNSOnServers(t *testing.T) {
 	}
 }
 
-// zoneLines reads a zone by AXFR as sorted zone-file lines.
-func zoneLines(t *testing.T, p *rfc2136.Provider, zone string) []string {
+// zoneLines reads a zone as sorted zone-file lines.
+func zoneLines(t *testing.T, p dns.Provider, zone string) []string {
 	t.Helper()
 	recs, err := p.GetRecords(context.Background(), zone)
 	if err != nil {
