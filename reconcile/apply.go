@@ -248,25 +248,5 @@ func writeZone(ctx context.Context, prov dns.Provider, zone string, create bool,
 	if u, ok := prov.(dns.Updater); ok {
 		return u.UpdateZone(ctx, zone, sets)
 	}
-	setter, okS := prov.(libdns.RecordSetter)
-	deleter, okD := prov.(libdns.RecordDeleter)
-	if !okS || !okD {
-		return errors.New("the provider cannot write records")
-	}
-	for _, s := range sets {
-		if len(s.Records) == 0 {
-			if _, err := deleter.DeleteRecords(ctx, zone, []libdns.Record{libdns.RR{Name: s.Name, Type: s.Type}}); err != nil {
-				return fmt.Errorf("delete %s %s: %w", s.Name, s.Type, err)
-			}
-			continue
-		}
-		recs := make([]libdns.Record, len(s.Records))
-		for i, rr := range s.Records {
-			recs[i] = rr
-		}
-		if _, err := setter.SetRecords(ctx, zone, recs); err != nil {
-			return fmt.Errorf("set %s %s: %w", s.Name, s.Type, err)
-		}
-	}
-	return nil
+	return dns.SetRRSets(ctx, prov, zone, sets)
 }

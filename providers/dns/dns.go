@@ -9,6 +9,7 @@ package dns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -131,4 +132,45 @@ func Line(zone string, rr libdns.RR) string {
 		data = schema.QuoteTXT(data)
 	}
 	return fmt.Sprintf("%s\t%d\tIN\t%s\t%s", name, int(rr.TTL.Seconds()), rr.Type, data)
+}
+
+// SetRRSets writes rrsets one by one through libdns's RecordSetter and
+// RecordDeleter, for a provider without an Updater. It is not atomic: on a
+// failure, the error says which rrsets were written before it.
+func SetRRSets(ctx context.Context, prov any, zone string, sets []RRSet) error {
+	setter, okS := prov.(libdns.RecordSetter)
+	deleter, okD := prov.(libdns.RecordDeleter)
+	if !okS || !okD {
+		return errors.New("the provider cannot write records")
+	}
+	var done []string
+	failed := func(what string, s RRSet, err error) error {
+		state := "nothing was written"
+		if len(done) > 0 {
+			state = "written before it: " + strings.Join(done, ", ") + "; the rest was not: plan again to see what is left"
+		}
+		return fmt.Errorf("%s %s %s: %w; %s", what, s.Name, s.Type, err, state)
+	}
+	for _, s := range sets {
+		if len(s.Records) == 0 {
+			// Name and type given, TTL and data left empty: every record
+			// of the rrset (libdns's wildcard delete).
+			if _, err := deleter.DeleteRecords(ctx, zone, []libdns.Record{libdns.RR{Name: s.Name, Type: s.Type}}); err != nil {
+				return failed("delete", s, err)
+			}
+		} else {
+			recs := make([]libdns.Record, len(s.Records))
+			for i, rr := range s.Records {
+				recs[i] = rr
+				if typed, err := rr.Parse(); err == nil {
+					recs[i] = typed // what providers are written for
+				}
+			}
+			if _, err := setter.SetRecords(ctx, zone, recs); err != nil {
+				return failed("set", s, err)
+			}
+		}
+		done = append(done, s.Name+" "+s.Type)
+	}
+	return nil
 }
