@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/libdns/libdns"
 
@@ -19,6 +20,7 @@ type Step struct {
 	What    string    // "backend main", "zone acme.example. at local"
 	Changes []*Change // what the step writes
 	Done    bool
+	Check   bool // a check of the live side (an ownership proof), not a write
 	Err     error
 }
 
@@ -27,67 +29,174 @@ type Result struct {
 	Applied []*Change // written
 	Failed  []*Change // the step that failed: none of it was written
 	Skipped []*Change // not tried, after the failure
+	// Pending are the changes of domains whose owners have not published
+	// their ownership record yet: the domain is written pending, the rest
+	// waits for a later apply. Proofs says what each server answered.
+	Pending []*Change
+	Proofs  []ProofResult
 	Err     error
 }
 
 // Apply writes a plan: first each backend, all its operations in one
 // transaction (deletes child-first, then creates and updates parent-first,
 // so that a name freed by a delete can be taken by a create), then each
-// zone in one update. It stops at the first failure; what was written stays
-// written and a new plan picks up from there. The plan must have passed
-// Check.
+// zone in one update. A domain or alias domain with an ownership proof to
+// make is written pending in that first transaction; once its DNS is
+// written and every authoritative server answers its ownership record, a
+// second transaction activates it and creates its mailboxes and aliases.
+// Apply stops at the first failure; what was written stays written and a
+// new plan picks up from there. The plan must have passed Check.
 func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) *Result {
 	if progress == nil {
 		progress = func(Step) {}
 	}
 	res := &Result{}
-	steps, err := buildSteps(p, provs)
+	pending := map[string]bool{}
+	for _, pr := range p.Proofs {
+		pending[pr.Domain] = true
+	}
+	var first, gated []*Change
+	for _, c := range p.Changes {
+		if len(gates(c, pending, nil)) > 0 {
+			gated = append(gated, c)
+		} else {
+			first = append(first, c)
+		}
+	}
+	keys, err := makeKeys(p)
+	var steps []step
+	if err == nil {
+		steps, err = buildSteps(first, gated, pending, provs, keys)
+	}
 	if err != nil {
 		res.Err = err
 		res.Skipped = p.Changes
 		return res
 	}
+	if !res.run(ctx, steps, progress) {
+		res.Skipped = append(res.Skipped, gated...)
+		return res
+	}
+	if len(p.Proofs) == 0 {
+		return res
+	}
+
+	// Ownership proofs, then what waited for them.
+	prover := provs.Prover
+	if prover == nil {
+		prover = &Prover{Timeout: 2 * time.Minute, Interval: 2 * time.Second}
+	}
+	what := "ownership proof of " + p.Proofs[0].Domain
+	if len(p.Proofs) > 1 {
+		what = fmt.Sprintf("ownership proof of %d domains", len(p.Proofs))
+	}
+	progress(Step{What: what, Check: true})
+	proven := map[string]bool{}
+	var unproven []string
+	for _, r := range prover.Prove(ctx, p.Proofs) {
+		switch {
+		case r.Proven:
+			proven[r.Proof.Domain] = true
+		case r.Proof.Wait():
+			unproven = append(unproven, fmt.Sprintf("%s: %s is not answered by every authoritative server after %v: %s",
+				r.Proof.Domain, r.Proof.Record, prover.Timeout, strings.Join(r.Missing, "; ")))
+		default:
+			res.Proofs = append(res.Proofs, r)
+		}
+	}
+	var second []*Change
+	for _, c := range gated {
+		if len(gates(c, pending, proven)) == 0 {
+			second = append(second, c)
+		} else if len(unproven) == 0 {
+			res.Pending = append(res.Pending, c)
+		} else {
+			res.Skipped = append(res.Skipped, c)
+		}
+	}
+	if len(unproven) > 0 {
+		err := fmt.Errorf("%s; the domains stay pending: apply again once the servers answer", strings.Join(unproven, "\n"))
+		progress(Step{What: what, Check: true, Done: true, Err: err})
+		res.Err = fmt.Errorf("%s: %w", what, err)
+		res.Skipped = append(res.Skipped, second...)
+		res.Pending = nil
+		return res
+	}
+	progress(Step{What: what, Check: true, Done: true})
+	if len(second) == 0 {
+		return res
+	}
+	steps, err = buildSteps(second, nil, nil, provs, keys)
+	if err != nil {
+		res.Err = err
+		res.Skipped = append(res.Skipped, second...)
+		return res
+	}
+	for i := range steps {
+		steps[i].what += " (activation)"
+	}
+	res.run(ctx, steps, progress)
+	return res
+}
+
+// run runs steps in order until one fails, recording what was written.
+func (res *Result) run(ctx context.Context, steps []step, progress func(Step)) bool {
 	for i, s := range steps {
 		progress(Step{What: s.what, Changes: s.changes})
 		err := s.run(ctx)
 		progress(Step{What: s.what, Changes: s.changes, Done: true, Err: err})
+		var done []*Change
+		for _, c := range s.changes {
+			if !s.held[c] {
+				done = append(done, c)
+			}
+		}
 		if err != nil {
 			res.Err = fmt.Errorf("%s: %w", s.what, err)
-			res.Failed = s.changes
+			res.Failed = done
 			for _, later := range steps[i+1:] {
 				res.Skipped = append(res.Skipped, later.changes...)
 			}
-			return res
+			return false
 		}
-		res.Applied = append(res.Applied, s.changes...)
+		res.Applied = append(res.Applied, done...)
 		fault.Point("apply-step-done")
 	}
-	return res
+	return true
 }
 
 type step struct {
 	what    string
 	changes []*Change
+	held    map[*Change]bool // written, but not done yet
 	run     func(context.Context) error
 }
 
-func buildSteps(p *Plan, provs *Providers) ([]step, error) {
-	keys, err := makeKeys(p)
-	if err != nil {
-		return nil, err
-	}
+// buildSteps makes the steps that write changes. The gated changes of
+// pending domains are left out, except each pending domain's own change,
+// which is written in its pending form.
+func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Providers, keys map[string]*mail.DKIMKey) ([]step, error) {
 	var steps []step
 	// Backends: one transaction each.
 	byBackend := map[string][]*Change{}
+	ops := map[*Change]mail.Op{}
 	var backends []string
-	for _, c := range p.Changes {
-		if c.op == nil {
-			continue
-		}
+	add := func(c *Change, op mail.Op) {
 		if _, seen := byBackend[c.Provider]; !seen {
 			backends = append(backends, c.Provider)
 		}
 		byBackend[c.Provider] = append(byBackend[c.Provider], c)
+		ops[c] = op
+	}
+	for _, c := range changes {
+		if c.op != nil {
+			add(c, *c.op)
+		}
+	}
+	for _, c := range gated {
+		if (c.op.Domain != nil && pending[c.op.Domain.Name]) || (c.op.AliasDomain != nil && pending[c.op.AliasDomain.Name]) {
+			add(c, pendingCopy(*c.op))
+		}
 	}
 	for _, name := range backends {
 		b := provs.Mail[name]
@@ -95,18 +204,22 @@ func buildSteps(p *Plan, provs *Providers) ([]step, error) {
 			return nil, fmt.Errorf("backend %q is not open", name)
 		}
 		changes := executionOrder(byBackend[name])
-		ops := make([]mail.Op, len(changes))
+		list := make([]mail.Op, len(changes))
 		for i, c := range changes {
-			ops[i] = *c.op
+			list[i] = ops[c]
 		}
-		steps = append(steps, step{what: fmt.Sprintf("backend %s", name), changes: changes,
-			run: func(ctx context.Context) error { return b.Apply(ctx, ops) }})
+		held := map[*Change]bool{} // a pending domain's change: done when it is activated
+		for _, c := range changes {
+			held[c] = len(gates(c, pending, nil)) > 0
+		}
+		steps = append(steps, step{what: fmt.Sprintf("backend %s", name), changes: changes, held: held,
+			run: func(ctx context.Context) error { return b.Apply(ctx, list) }})
 	}
 	// Zones: created first, then updated in one request each.
 	type zoneKey struct{ provider, zone string }
 	byZone := map[zoneKey][]*Change{}
 	var zones []zoneKey
-	for _, c := range p.Changes {
+	for _, c := range changes {
 		if c.Kind != KindZone && c.Kind != KindRecords {
 			continue
 		}

@@ -88,7 +88,7 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 	md := &mail.Domain{
 		Name: d.Name, Tenant: t.Name, Branding: string(de.Branding), MaxMailboxes: derefOr(d.MaxMailboxes, 0),
 		MaxQuota: int64(de.MaxQuota.Value), DefaultQuota: int64(de.DefaultQuota.Value), DefaultSendLimit: de.DefaultSendLimit.Value,
-		Services: serviceNames(de.Services), AllowedIPs: d.AllowedIPs, CatchAll: d.CatchAll, Require2FA: de.Require2FA, Active: true,
+		Services: serviceNames(de.Services), AllowedIPs: d.AllowedIPs, CatchAll: d.CatchAll, Require2FA: de.Require2FA, Verified: true, Active: true,
 	}
 	if p := de.PurgeDeletedMail; p != nil {
 		md.PurgeDeletedMail = p.String()
@@ -111,7 +111,7 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 	}
 	st.Domains = append(st.Domains, md)
 	for _, a := range d.AliasDomains {
-		st.AliasDomains = append(st.AliasDomains, &mail.AliasDomain{Name: a.Name, Target: d.Name, Active: true})
+		st.AliasDomains = append(st.AliasDomains, &mail.AliasDomain{Name: a.Name, Target: d.Name, Verified: true, Active: true})
 	}
 	pm := &mail.Mailbox{Address: "postmaster@" + d.Name, Name: "Postmaster", Quota: int64(schema.PostmasterQuota),
 		Password: mail.HashPassword(NoLogin), Services: serviceNames(de.Services), AllowedIPs: d.AllowedIPs,

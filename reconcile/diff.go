@@ -49,6 +49,7 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 		return nil, errors.Join(errs...)
 	}
 	sortChanges(p.Changes)
+	p.Proofs = proofs(cfg, live, doms, p.Changes)
 	sortNotes(p.Notes)
 	p.Zones = zoneSummaries(cfg, live, p.Changes)
 	return p, nil

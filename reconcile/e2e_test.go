@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/internal/testenv"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/lock"
@@ -101,6 +103,9 @@ func (s *session) open() (*schema.Config, schema.Sources, *Providers) {
 		s.t.Fatal(err)
 	}
 	s.t.Cleanup(func() { provs.Close() })
+	// The domains whose DNS is not managed: their owners have published
+	// the ownership records on a server of their own.
+	provs.Prover = &Prover{Pinned: []string{servers.StartOwnershipDNS(s.t, cfg.Platform.VerificationIP)}, Timeout: 5 * time.Second, Interval: 50 * time.Millisecond}
 	return cfg, srcs, provs
 }
 
@@ -466,8 +471,18 @@ func TestApplyStopsAndConverges(t *testing.T) {
 			t.Errorf("reported as failed: %s", c.Address)
 		}
 	}
+	// A domain awaiting its ownership proof was written pending: the next
+	// plan activates it.
+	pending := map[string]bool{}
+	for _, pr := range p.Proofs {
+		pending[pr.Address] = true
+	}
 	var notWritten []string
 	for _, c := range append(res.Failed, res.Skipped...) {
+		if pending[c.Address] {
+			notWritten = append(notWritten, "~ "+c.Address)
+			continue
+		}
 		notWritten = append(notWritten, string(c.Action)+" "+c.Address)
 	}
 	next, _ := s.plan()
@@ -556,3 +571,6 @@ func TestTargetKeepsZone(t *testing.T) {
 		t.Error("the targeted DKIM record was not published with its key")
 	}
 }
+
+// TestMain keeps every test on loopback: no real resolver is asked.
+func TestMain(m *testing.M) { os.Exit(servers.Main(m)) }

@@ -140,8 +140,9 @@ type Plan struct {
 	Changes         []*Change      `json:"changes"`
 	Notes           []*Note        `json:"notes,omitempty"`
 	Zones           []*ZoneSummary `json:"zones,omitempty"`
-	ConfigChecksum  string         `json:"config_checksum"`  // the config the plan was made from
-	LiveFingerprint string         `json:"live_fingerprint"` // the live state it was made from
+	Proofs          []*Proof       `json:"ownership_proofs,omitempty"` // domains activated once their ownership record answers
+	ConfigChecksum  string         `json:"config_checksum"`            // the config the plan was made from
+	LiveFingerprint string         `json:"live_fingerprint"`           // the live state it was made from
 }
 
 // Counts are how many objects a plan creates, changes and destroys.

@@ -37,6 +37,9 @@ func BackendOf(t *schema.Tenant) string {
 type Providers struct {
 	Mail map[string]mail.Backend
 	DNS  map[string]dns.Provider
+	// Prover checks ownership records at apply; nil waits 2 minutes at
+	// most, asking every 2 seconds.
+	Prover *Prover
 }
 
 // Open opens every backend and DNS provider the config declares, and the

@@ -77,6 +77,9 @@ type Platform struct {
 	SendLimits       []int     `mf:"send_limits" doc:"Daily external send limits offered (default 250, 1000, 2000, 5000)."`
 	DefaultSendLimit *int      `mf:"default_send_limit" doc:"Daily external send limit of a mailbox that sets none (default 250)."`
 	PurgeDeletedMail *Period   `mf:"purge_deleted_mail" doc:"Remove the mail of a mailbox this config deletes from the mail host this long after the apply, e.g. \"30d\" (\"0d\": at the next purge run). The removal is done by mailform purge on the mail host. Without it the mail is kept on disk. Tenants and domains may set their own."`
+	OwnershipProof   string    `mf:"ownership_proof" doc:"dns (default): a new domain or alias domain stays pending, without mailboxes, until its ownership record d<9 digits>.<domain> answers on every authoritative server; none: activate at once, for a platform that vets domains elsewhere."`
+	DNSResolver      string    `mf:"dns_resolver" doc:"Resolver (host or host:port) that finds a domain's authoritative servers from its NS set (default: the first nameserver of /etc/resolv.conf)."`
+	AuthServers      []string  `mf:"authoritative_servers" doc:"Servers (host or host:port) to ask for the domain's DNS, instead of the authoritative servers its NS set names: apply waits for the ownership record on these, and mailform check queries these. For a private view or a test. Tenants and domains may set their own."`
 
 	Effective PlatformEffective `mf:"-"`
 }
@@ -182,6 +185,7 @@ type Tenant struct {
 	DefaultSendLimit *int         `mf:"default_send_limit" doc:"Daily external send limit of a mailbox that sets none."`
 	Services         *Services    `mf:"services" doc:"Services enabled for all the tenant's users: imap, pop3, smtp, webmail."`
 	PurgeDeletedMail *Period      `mf:"purge_deleted_mail" doc:"Remove the mail of a mailbox this config deletes from the mail host this long after the apply, e.g. \"30d\" (\"0d\": at the next purge run). The removal is done by mailform purge on the mail host. Without it the mail is kept on disk. Default: the platform's."`
+	AuthServers      []string     `mf:"authoritative_servers" doc:"Servers (host or host:port) to ask for the domain's DNS, instead of the authoritative servers its NS set names: apply waits for the ownership record on these, and mailform check queries these. For a private view or a test. Default: the platform's."`
 	Require2FA       *bool        `mf:"require_2fa" doc:"Make two-factor authentication mandatory for every mailbox."`
 	Managers         []*Manager   `mf:"manager,blocks,yaml=managers" doc:"Managers, by address: they manage several domains, at most one per domain."`
 	Domains          []*Domain    `mf:"domain,blocks,yaml=domains" doc:"The tenant's mail domains, by name."`
@@ -199,6 +203,7 @@ type TenantEffective struct {
 	Services         Services
 	Require2FA       bool
 	PurgeDeletedMail *Period // nil: deleted mailboxes keep their mail
+	AuthServers      []string
 }
 
 // Inherited is an effective value and where it was set: the attribute that
@@ -234,6 +239,7 @@ type Domain struct {
 	CatchAll         string         `mf:"catch_all" doc:"Address that receives mail for unknown local parts. Draws spam: use only when needed."`
 	Require2FA       *bool          `mf:"require_2fa" doc:"Make two-factor authentication mandatory for the whole domain."`
 	PurgeDeletedMail *Period        `mf:"purge_deleted_mail" doc:"Remove the mail of a mailbox this config deletes from the mail host this long after the apply, e.g. \"30d\" (\"0d\": at the next purge run). The removal is done by mailform purge on the mail host. Without it the mail is kept on disk. Default: the tenant's."`
+	AuthServers      []string       `mf:"authoritative_servers" doc:"Servers (host or host:port) to ask for the domain's DNS, instead of the authoritative servers its NS set names: apply waits for the ownership record on these, and mailform check queries these. For a private view or a test. Default: the tenant's."`
 	Customization    *Customization `mf:"customization,block" doc:"Branding of the panel and webmail: hostname, title, logo."`
 	Postmaster       *Postmaster    `mf:"postmaster,block" doc:"The domain's postmaster, created implicitly with a fixed 50MB quota."`
 	AliasDomains     []*AliasDomain `mf:"alias_domain,blocks,yaml=alias_domains" doc:"Alias domains, by name: they receive for every address of this domain. IDN names are allowed here."`
@@ -259,7 +265,8 @@ type DomainEffective struct {
 	DefaultSendLimit Inherited[int]
 	Services         Services
 	Require2FA       bool
-	PurgeDeletedMail *Period // nil: deleted mailboxes keep their mail
+	PurgeDeletedMail *Period  // nil: deleted mailboxes keep their mail
+	AuthServers      []string // pinned authoritative servers, host:port; nil: the NS set
 }
 
 // Customization brands the panel and the webmail of a domain.

@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"net"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -67,6 +69,7 @@ func (c *checker) resolve() {
 		te.Services = value(t.Services, AllServiceSet)
 		te.Require2FA = value(t.Require2FA, false)
 		te.PurgeDeletedMail = firstOf(t.PurgeDeletedMail, p.PurgeDeletedMail)
+		te.AuthServers = withPort53(firstList(t.AuthServers, p.AuthServers))
 		for _, d := range t.Domains {
 			de := &d.Effective
 			de.Branding = value(d.Branding, BrandingNone)
@@ -85,6 +88,7 @@ func (c *checker) resolve() {
 			de.Services = value(d.Services, te.Services)
 			de.Require2FA = value(d.Require2FA, te.Require2FA)
 			de.PurgeDeletedMail = firstOf(d.PurgeDeletedMail, te.PurgeDeletedMail)
+			de.AuthServers = firstList(withPort53(d.AuthServers), te.AuthServers)
 			for _, m := range d.Mailboxes {
 				me := &m.Effective
 				me.Address = m.Name + "@" + d.Name
@@ -170,4 +174,34 @@ func sortedUnique[T Size | int](s []T) []T {
 		}
 	}
 	return out
+}
+
+// firstList is the first list that is set.
+func firstList(lists ...[]string) []string {
+	for _, l := range lists {
+		if l != nil {
+			return l
+		}
+	}
+	return nil
+}
+
+// withPort53 gives each server address a port, 53 when it has none.
+func withPort53(servers []string) []string {
+	if servers == nil {
+		return nil
+	}
+	out := make([]string, len(servers))
+	for i, s := range servers {
+		out[i] = HostPort(s, "53")
+	}
+	return out
+}
+
+// HostPort is s as host:port, with the port def when s has none.
+func HostPort(s, def string) string {
+	if _, _, err := net.SplitHostPort(s); err == nil {
+		return s
+	}
+	return net.JoinHostPort(strings.Trim(s, "[]"), def)
 }

@@ -2,8 +2,10 @@ package schema
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -32,6 +34,13 @@ func (c *checker) platform() {
 		if u, err := url.Parse(p.WebmailURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || hostName(u.Hostname()) != nil {
 			c.errorf(p.At("webmail_url"), "Write the whole URL, such as https://webmail.example.net.", "webmail_url %q is not a web address", p.WebmailURL)
 		}
+	}
+	c.servers(&p.Node, "authoritative_servers", p.AuthServers)
+	if p.OwnershipProof != "" && p.OwnershipProof != "dns" && p.OwnershipProof != "none" {
+		c.errorf(p.At("ownership_proof"), "Use \"dns\" (wait for the ownership record on every authoritative server) or \"none\" (activate at once).", "ownership_proof: %q is not a proof mailform knows", p.OwnershipProof)
+	}
+	if p.DNSResolver != "" {
+		c.servers(&p.Node, "dns_resolver", []string{p.DNSResolver})
 	}
 	if p.VerificationIP != "" {
 		if pr := ipv4(p.VerificationIP); pr != nil {
@@ -348,4 +357,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// servers checks a list of DNS server addresses: host or host:port.
+func (c *checker) servers(n *Node, attr string, list []string) {
+	for i, s := range list {
+		rng := n.At(attr)
+		if len(list) > 1 || n.Has(fmt.Sprintf("%s.%d", attr, i)) {
+			rng = n.At(fmt.Sprintf("%s.%d", attr, i))
+		}
+		host, port := s, ""
+		if h, p, err := net.SplitHostPort(s); err == nil {
+			host, port = h, p
+		}
+		host = strings.Trim(host, "[]")
+		bad := host == "" || (net.ParseIP(host) == nil && hostName(strings.TrimSuffix(host, ".")) != nil)
+		if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535) {
+			bad = true
+		}
+		if bad {
+			c.errorf(rng, "Write a DNS server as a host or an address, with an optional port: \"ns1.example.net\", \"192.0.2.53:5353\" or \"[2001:db8::53]:53\".", "%s: %q is not a server address", attr, s)
+		}
+	}
 }

@@ -15,6 +15,7 @@ func (c *checker) tenant(t *Tenant, x *index) {
 		c.errorf(t.NameRange, fmt.Sprintf("The config defines %d backends (%s); say which one holds this tenant with backend = \"…\".", len(x.backends), quoteList(x.backends)),
 			"tenant %q does not say which backend holds it", t.Name)
 	}
+	c.servers(&t.Node, "authoritative_servers", t.AuthServers)
 	if t.MaxMailboxes != nil && *t.MaxMailboxes < 0 {
 		c.errorf(t.At("max_mailboxes"), "Use 0 or more.", "max_mailboxes cannot be negative")
 	}
@@ -173,6 +174,7 @@ func (c *checker) domain2(t *Tenant, d *Domain, x *index) {
 			"default quota %s is above max_quota %s", de.DefaultQuota.Value, de.MaxQuota.Value)
 	}
 	c.sendLimitOffered(d.DefaultSendLimit, &d.Node, "default_send_limit")
+	c.servers(&d.Node, "authoritative_servers", d.AuthServers)
 	if len(d.AllowedIPs) > 5 {
 		c.errorf(d.At("allowed_ips.5"), fmt.Sprintf("The platform allows at most 5 addresses per domain; this lists %d. Use a network (such as 203.0.113.0/28) to cover several.", len(d.AllowedIPs)),
 			"more than 5 allowed IPs")

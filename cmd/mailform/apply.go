@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,6 +31,14 @@ With a PLANFILE saved by plan --out it applies exactly that plan, without
 asking, and refuses when the file was altered, the config changed, or the
 live state moved since the plan was made.
 
+A new domain or alias domain is written pending until its ownership record
+d<9 digits>.<domain> answers on every authoritative server (its NS set, or
+the authoritative_servers the config pins): apply publishes the record,
+waits for it up to --proof-timeout, then activates the domain and creates
+its mailboxes. A domain whose DNS is not managed is looked at once; until
+its owner publishes the record it stays pending, and a later apply
+activates it.
+
 A plan that deletes a mailbox, domain or tenant needs --allow-destroy; one
 that updates or deletes more than a zone's threshold (30% of a zone of at
 least 10 records, unless configured) needs --force.
@@ -44,6 +53,7 @@ Examples:
 			&cli.BoolFlag{Name: "force", Usage: "allow changes above a zone's safety threshold"},
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply to finish (default: fail at once)"},
 			&cli.StringSliceFlag{Name: "target", Usage: "apply only the changes at or under `ADDR` (repeatable)"},
+			&cli.DurationFlag{Name: "proof-timeout", Value: 2 * time.Minute, Usage: "wait up to `DURATION` for every authoritative server to answer a new domain's ownership record"},
 			concurrencyFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -101,6 +111,7 @@ Examples:
 					return err
 				}
 			}
+			s.provs.Prover = &reconcile.Prover{Timeout: c.Duration("proof-timeout"), Interval: 2 * time.Second, Progress: proofProgress(c)}
 			res := reconcile.Apply(c.Context, p, s.provs, progress(c))
 			return report(c, res)
 		},
@@ -140,6 +151,17 @@ func progress(c *cli.Context) func(reconcile.Step) {
 	tty := isTerminal(w)
 	fmt.Fprintln(w)
 	return func(s reconcile.Step) {
+		if s.Check {
+			switch {
+			case !s.Done:
+				fmt.Fprintf(w, "%s: checking…\n", s.What)
+			case s.Err != nil:
+				fmt.Fprintf(w, "%s: failed\n", s.What)
+			default:
+				fmt.Fprintf(w, "%s: done\n", s.What)
+			}
+			return
+		}
 		n := plural(len(s.Changes), "%d change", "%d changes")
 		switch {
 		case !s.Done && tty:
@@ -152,6 +174,21 @@ func progress(c *cli.Context) func(reconcile.Step) {
 		default:
 			fmt.Fprintf(w, "%s: %s written\n", s.What, n)
 		}
+	}
+}
+
+// proofProgress says, while apply waits for an ownership record, which
+// servers do not answer it yet.
+func proofProgress(c *cli.Context) func(reconcile.ProofResult) {
+	w := c.App.Writer
+	last := map[string]string{}
+	return func(r reconcile.ProofResult) {
+		line := strings.Join(r.Missing, "; ")
+		if last[r.Proof.Domain] == line {
+			return // said already
+		}
+		last[r.Proof.Domain] = line
+		fmt.Fprintf(w, "  waiting for %s: %s\n", r.Proof.Record, line)
 	}
 }
 
@@ -174,6 +211,13 @@ func report(c *cli.Context, res *reconcile.Result) error {
 	if res.Err == nil {
 		a, ch, d := count(res.Applied)
 		fmt.Fprintf(w, "\nApply complete: %d added, %d changed, %d destroyed.\n", a, ch, d)
+		if len(res.Proofs) > 0 {
+			fmt.Fprintf(w, "\nPending ownership proof (%s waiting):\n", plural(len(res.Pending), "%d change", "%d changes"))
+			for _, r := range res.Proofs {
+				fmt.Fprintf(w, "  %s: its owner must publish\n      %s\n    now: %s\n", r.Proof.Domain, r.Proof.Record, strings.Join(r.Missing, "; "))
+			}
+			fmt.Fprintln(w, "The domains stay pending, without mailboxes; apply again once the records are published.")
+		}
 		return nil
 	}
 	fmt.Fprintf(w, "\nApply failed: %v\n", res.Err)

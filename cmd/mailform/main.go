@@ -62,6 +62,7 @@ Start with:
 			planCommand(),
 			applyCommand(),
 			showCommand(),
+			checkCommand(),
 			settingsCommand(),
 			recordsCommand(),
 			purgeCommand(),

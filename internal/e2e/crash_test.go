@@ -18,6 +18,7 @@ platform {
   mail_host       = "mail.platform.test"
   webmail_url     = "https://webmail.platform.test"
   verification_ip = "192.0.2.16"
+  ownership_proof = "none"
   mx "mx1.platform.test" {
     priority = 10
   }

@@ -23,6 +23,7 @@ platform {
   mail_host       = "mail.platform.test"
   webmail_url     = "https://webmail.platform.test"
   verification_ip = "192.0.2.16"
+  authoritative_servers = ["{{.Auth}}"]
   mx "mx1.platform.test" {
     priority = 10
   }
@@ -72,7 +73,7 @@ _acme-challenge 60 TXT "acme-token-1"
 `
 
 type dnsData struct {
-	Provider, Policy string
+	Provider, Policy, Auth string
 }
 
 // rfc2136Block is the provider block for a server taking RFC 2136 updates.
@@ -100,6 +101,7 @@ type dnsCase struct {
 	env    []string     // its secrets
 	reader dns.Provider // reads the zones back
 	secret string       // must never be printed
+	addr   string       // where the server answers queries
 }
 
 // dnsServers starts each kind of DNS server with the zones, and says how
@@ -111,7 +113,7 @@ func dnsServers(noSeed ...string) map[string]func(t *testing.T, zones ...servers
 		if err != nil {
 			t.Fatal(err)
 		}
-		return dnsCase{block: fmt.Sprintf(rfc2136Block, s.Addr(), strings.TrimSuffix(s.Key.Name, ".")), env: []string{"TSIG_SECRET=" + s.Key.Secret}, reader: p, secret: s.Key.Secret}
+		return dnsCase{block: fmt.Sprintf(rfc2136Block, s.Addr(), strings.TrimSuffix(s.Key.Name, ".")), env: []string{"TSIG_SECRET=" + s.Key.Secret}, reader: p, secret: s.Key.Secret, addr: s.Addr()}
 	}
 	return map[string]func(t *testing.T, zones ...servers.Zone) dnsCase{
 		"bind": func(t *testing.T, zones ...servers.Zone) dnsCase {
@@ -135,7 +137,7 @@ func dnsServers(noSeed ...string) map[string]func(t *testing.T, zones ...servers
 			if err != nil {
 				t.Fatal(err)
 			}
-			return dnsCase{block: fmt.Sprintf(powerdnsBlock, s.APIURL), env: []string{"PDNS_API_KEY=" + s.APIKey}, reader: p, secret: s.APIKey}
+			return dnsCase{block: fmt.Sprintf(powerdnsBlock, s.APIURL), env: []string{"PDNS_API_KEY=" + s.APIKey}, reader: p, secret: s.APIKey, addr: s.Addr()}
 		},
 	}
 }
@@ -150,7 +152,7 @@ func TestMailDNSOnServers(t *testing.T) {
 			c := start(t, servers.Zone{Name: "a.test.", Records: foreign}, servers.Zone{Name: "alias.test."},
 				servers.Zone{Name: "b.test.", Records: "cert NS ns1\n"}, servers.Zone{Name: "cert.b.test."})
 			env := c.env
-			data := &dnsData{Provider: c.block, Policy: "none"}
+			data := &dnsData{Provider: c.block, Policy: "none", Auth: c.addr}
 			dir := writeConfig(t, dnsConfig, data)
 			r := mustApply(t, env, dir)
 			if strings.Contains(r.stdout+r.stderr, c.secret) {

@@ -23,6 +23,7 @@ platform {
   mail_host       = "mail.platform.test"
   webmail_url     = "https://webmail.platform.test"
   verification_ip = "192.0.2.16"
+  ownership_proof = "none" # these domains' DNS is nowhere: the proof is tested in dns_test.go
   mx "mx1.platform.test" {
     priority = 10
   }

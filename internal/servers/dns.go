@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,7 +63,25 @@ func NewTSIG() TSIG {
 // the server's TSIG key (key may be zero: a new one is made).
 func StartBIND(t testing.TB, key TSIG, zones ...Zone) *DNSServer {
 	t.Helper()
-	named := testenv.Command(t, "named", "bind9")
+	s, conf := newBIND(t, key)
+	keyName := strings.TrimSuffix(s.Key.Name, ".")
+	for _, z := range zones {
+		name := strings.TrimSuffix(z.Name, ".")
+		file := filepath.Join(s.Dir, name+".zone")
+		if err := os.WriteFile(file, []byte(Seed(name)+z.Records), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conf, "zone %q { type primary; file %q; update-policy { grant %s zonesub ANY; }; allow-transfer { key %s; }; };\n",
+			name, file, keyName, keyName)
+	}
+	s.startBIND(t, conf.String(), zones)
+	return s
+}
+
+// newBIND makes a BIND server's directory and the start of its named.conf.
+func newBIND(t testing.TB, key TSIG) (*DNSServer, *strings.Builder) {
+	t.Helper()
+	testenv.Command(t, "named", "bind9")
 	s := newDNSServer(t, "bind", key)
 	var conf strings.Builder
 	fmt.Fprintf(&conf, `key %q { algorithm %s; secret %q; };
@@ -81,23 +100,68 @@ options {
 controls { };
 `, strings.TrimSuffix(s.Key.Name, "."), s.Key.Algorithm, s.Key.Secret, s.Dir, filepath.Join(s.Dir, "named.pid"),
 		filepath.Join(s.Dir, "session.key"), s.Dir, s.Port)
-	keyName := strings.TrimSuffix(s.Key.Name, ".")
-	for _, z := range zones {
-		name := strings.TrimSuffix(z.Name, ".")
-		file := filepath.Join(s.Dir, name+".zone")
-		if err := os.WriteFile(file, []byte(Seed(name)+z.Records), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&conf, "zone %q { type primary; file %q; update-policy { grant %s zonesub ANY; }; allow-transfer { key %s; }; };\n",
-			name, file, keyName, keyName)
-	}
+	return s, &conf
+}
+
+func (s *DNSServer) startBIND(t testing.TB, conf string, zones []Zone) {
+	t.Helper()
 	confPath := filepath.Join(s.Dir, "named.conf")
-	if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.cmd = exec.Command(named, "-c", confPath, "-g", "-4")
+	s.cmd = exec.Command(testenv.Command(t, "named", "bind9"), "-c", confPath, "-g", "-4")
 	s.start(t, filepath.Join(s.Dir, "named.log"), zones)
+}
+
+// StartBINDSecondary starts named as a secondary of primary's zones,
+// transferring them with primary's TSIG key. The primary sends no NOTIFY
+// and the zones refresh hourly, so the secondary stays as it is until the
+// test calls Notify: a secondary whose transfer is held back.
+func StartBINDSecondary(t testing.TB, primary *DNSServer, zones ...string) *DNSServer {
+	t.Helper()
+	s, conf := newBIND(t, primary.Key)
+	keyName := strings.TrimSuffix(s.Key.Name, ".")
+	var zs []Zone
+	for _, z := range zones {
+		name := strings.TrimSuffix(z, ".")
+		fmt.Fprintf(conf, "zone %q { type secondary; file %q; primaries port %d { 127.0.0.1 key %s; }; };\n",
+			name, filepath.Join(s.Dir, name+".db"), primary.Port, keyName)
+		zs = append(zs, Zone{Name: name})
+	}
+	s.startBIND(t, conf.String(), zs)
 	return s
+}
+
+// Notify tells a secondary that zone changed, as its primary would; it
+// then transfers the zone. Notify waits until the secondary serves the
+// primary's serial.
+func Notify(t testing.TB, secondary, primary *DNSServer, zone string) {
+	t.Helper()
+	m := new(mdns.Msg)
+	m.SetNotify(mdns.Fqdn(zone))
+	if _, err := mdns.Exchange(m, secondary.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	want := primary.Serial(t, zone)
+	deadline := time.Now().Add(10 * time.Second)
+	for secondary.Serial(t, zone) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("the secondary %s does not serve serial %d of %s after 10s", secondary.Addr(), want, zone)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Serial is the SOA serial the server serves for zone.
+func (s *DNSServer) Serial(t testing.TB, zone string) uint32 {
+	t.Helper()
+	m := new(mdns.Msg)
+	m.SetQuestion(mdns.Fqdn(zone), mdns.TypeSOA)
+	r, err := mdns.Exchange(m, s.Addr())
+	if err != nil || len(r.Answer) == 0 {
+		t.Fatalf("SOA of %s at %s: %v %v", zone, s.Addr(), err, r)
+	}
+	return r.Answer[0].(*mdns.SOA).Serial
 }
 
 // StartKnot starts knotd with the zones, updatable and transferable with
@@ -289,4 +353,33 @@ func execSQLite(path, statements string) error {
 	defer db.Close()
 	_, err = db.Exec(statements)
 	return err
+}
+
+// NoResolver points mailform's resolver at a closed loopback port, so that
+// a test that would look up a real domain's name servers fails instead of
+// leaving the machine.
+func NoResolver() { os.Setenv("MAILFORM_DNS_RESOLVER", "127.0.0.1:9") }
+
+// StartOwnershipDNS starts an in-process authoritative server that answers
+// every A query with ip: a customer who has published every ownership
+// record. It returns its address.
+func StartOwnershipDNS(t testing.TB, ip string) string {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &mdns.Server{PacketConn: pc, Handler: mdns.HandlerFunc(func(w mdns.ResponseWriter, q *mdns.Msg) {
+		r := new(mdns.Msg)
+		r.SetReply(q)
+		r.Authoritative = true
+		if len(q.Question) == 1 && q.Question[0].Qtype == mdns.TypeA {
+			r.Answer = []mdns.RR{&mdns.A{Hdr: mdns.RR_Header{Name: q.Question[0].Name, Rrtype: mdns.TypeA, Class: mdns.ClassINET, Ttl: 60}, A: net.ParseIP(ip)}}
+		}
+		w.WriteMsg(r)
+	})}
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+	return addr
 }

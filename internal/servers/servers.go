@@ -33,6 +33,7 @@ var (
 
 // Main runs the tests, then stops every server they started.
 func Main(m *testing.M) int {
+	NoResolver()
 	code := m.Run()
 	StopAll()
 	return code

@@ -42,6 +42,9 @@ type Capabilities struct {
 	Atomic      bool          // UpdateZone applies a zone's changes all or nothing
 	ListZones   bool          // it implements libdns.ZoneLister
 	CreateZones bool          // it implements ZoneCreator
+	// Offline: it writes files that reach the name servers by other means
+	// (zone files), so no server can be asked whether a record is served.
+	Offline bool
 }
 
 // Supports reports whether records of type t can be written.

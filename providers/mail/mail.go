@@ -56,7 +56,11 @@ type Domain struct {
 	// PurgeDeletedMail is how long after its deletion a mailbox's mail is
 	// removed from the mail host ("30d"); empty keeps it.
 	PurgeDeletedMail string `json:"purge_deleted_mail,omitempty" diff:"purge_deleted_mail"`
-	Active           bool   `json:"active" diff:"active"`
+	// Verified is set once the ownership record was seen on every
+	// authoritative server; until then the domain is pending: not active,
+	// and without mailboxes.
+	Verified bool `json:"verified" diff:"verified"`
+	Active   bool `json:"active" diff:"active"`
 }
 
 // AliasDomain receives for every address of its target domain.
@@ -64,6 +68,7 @@ type AliasDomain struct {
 	Name              string `json:"name"`
 	Target            string `json:"target" diff:"target"`
 	VerificationToken string `json:"verification_token" diff:"verification_token"`
+	Verified          bool   `json:"verified" diff:"verified"` // as Domain.Verified
 	Active            bool   `json:"active" diff:"active"`
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mailform/mailform/reconcile"
@@ -191,6 +192,7 @@ func Value(v any) string {
 }
 
 func writeNotes(b *strings.Builder, p *reconcile.Plan) {
+	writeProofs(b, p)
 	if len(p.Notes) == 0 {
 		return
 	}
@@ -200,6 +202,21 @@ func writeNotes(b *strings.Builder, p *reconcile.Plan) {
 		for _, r := range n.Records {
 			fmt.Fprintf(b, "        %s\n", r)
 		}
+	}
+}
+
+// writeProofs says which domains wait for their ownership proof.
+func writeProofs(b *strings.Builder, p *reconcile.Plan) {
+	if len(p.Proofs) == 0 {
+		return
+	}
+	b.WriteString("\nOwnership proof: each of these domains is written pending, and activated with its\nmailboxes once every authoritative server answers its record:\n")
+	for _, pr := range p.Proofs {
+		how := "its owner publishes it; apply looks once"
+		if pr.Wait() {
+			how = "published by dns_provider " + strconv.Quote(pr.Provider) + "; apply waits for it"
+		}
+		fmt.Fprintf(b, "  - %s: %s\n        (%s)\n", pr.Domain, pr.Record, how)
 	}
 }
 

@@ -54,13 +54,15 @@ func New(dir string, nameservers []string, hostmaster string) *Provider {
 	return &Provider{dir: dir, nameservers: nameservers, hostmaster: hostmaster, now: time.Now}
 }
 
-// Capabilities: every type mailform writes, any TTL, atomic zone updates.
+// Capabilities: every type mailform writes, any TTL, atomic zone updates;
+// offline, since the files reach the servers by other means.
 func (p *Provider) Capabilities() dns.Capabilities {
 	return dns.Capabilities{
 		RecordTypes: []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
 		Atomic:      true,
 		ListZones:   true,
 		CreateZones: true,
+		Offline:     true,
 	}
 }
 

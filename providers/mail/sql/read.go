@@ -47,13 +47,13 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 			COALESCE(x.default_quota, 0), COALESCE(x.default_send_limit, 0), COALESCE(x.imap, FALSE), COALESCE(x.pop3, FALSE),
 			COALESCE(x.smtp, FALSE), COALESCE(x.webmail, FALSE), COALESCE(x.allowed_ips, ''), COALESCE(x.require_2fa, FALSE),
 			COALESCE(x.custom_hostname, ''), COALESCE(x.custom_title, ''), COALESCE(x.custom_logo_sha256, ''),
-			COALESCE(x.verification_token, ''), COALESCE(x.purge_deleted_mail, '')
+			COALESCE(x.verification_token, ''), COALESCE(x.purge_deleted_mail, ''), COALESCE(x.verified, TRUE)
 		FROM domain d LEFT JOIN mf_domain x ON x.domain = d.domain`, func(s scan) error {
 		d := &mail.Domain{}
 		var imap, pop3, smtp, webmail bool
 		var ips string
 		if err := s(&d.Name, &d.MaxMailboxes, &d.Active, &d.Tenant, &d.Branding, &d.MaxQuota, &d.DefaultQuota, &d.DefaultSendLimit,
-			&imap, &pop3, &smtp, &webmail, &ips, &d.Require2FA, &d.CustomHostname, &d.CustomTitle, &d.LogoSHA256, &d.VerificationToken, &d.PurgeDeletedMail); err != nil {
+			&imap, &pop3, &smtp, &webmail, &ips, &d.Require2FA, &d.CustomHostname, &d.CustomTitle, &d.LogoSHA256, &d.VerificationToken, &d.PurgeDeletedMail, &d.Verified); err != nil {
 			return err
 		}
 		d.Services = services(imap, pop3, smtp, webmail)
@@ -62,10 +62,10 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 		st.Domains = append(st.Domains, d)
 		return nil
 	})
-	r.rows(`SELECT a.alias_domain, a.target_domain, a.active, COALESCE(x.verification_token, '')
+	r.rows(`SELECT a.alias_domain, a.target_domain, a.active, COALESCE(x.verification_token, ''), COALESCE(x.verified, TRUE)
 		FROM alias_domain a LEFT JOIN mf_alias_domain x ON x.alias_domain = a.alias_domain`, func(s scan) error {
 		a := &mail.AliasDomain{}
-		if err := s(&a.Name, &a.Target, &a.Active, &a.VerificationToken); err != nil {
+		if err := s(&a.Name, &a.Target, &a.Active, &a.VerificationToken, &a.Verified); err != nil {
 			return err
 		}
 		st.AliasDomains = append(st.AliasDomains, a)

@@ -195,6 +195,11 @@ var migrations = []migration{{1, []string{
 	// host ('' keeps it), and when a retired mailbox falls due.
 	`ALTER TABLE mf_domain ADD COLUMN purge_deleted_mail VARCHAR(16) NOT NULL DEFAULT ''`,
 	`ALTER TABLE mf_mailbox ADD COLUMN purge_at {{ts}}`,
+}, nil}, {4, []string{
+	// Whether the domain's ownership was proven: the record seen on every
+	// authoritative server. Domains stored before are taken as proven.
+	`ALTER TABLE mf_domain ADD COLUMN verified {{bool}} NOT NULL DEFAULT {{true}}`,
+	`ALTER TABLE mf_alias_domain ADD COLUMN verified {{bool}} NOT NULL DEFAULT {{true}}`,
 }, nil}}
 
 // SchemaVersion is the version of the schema this build writes.

@@ -150,9 +150,9 @@ func (w *writer) domain(a mail.Action, d *mail.Domain) error {
 	}
 	if err := w.upsert("mf_domain", []string{"domain"},
 		[]string{"domain", "tenant", "branding", "max_quota", "default_quota", "default_send_limit", "imap", "pop3", "smtp", "webmail",
-			"allowed_ips", "require_2fa", "custom_hostname", "custom_title", "custom_logo", "custom_logo_sha256", "verification_token", "purge_deleted_mail"},
+			"allowed_ips", "require_2fa", "custom_hostname", "custom_title", "custom_logo", "custom_logo_sha256", "verification_token", "purge_deleted_mail", "verified"},
 		[]any{d.Name, d.Tenant, d.Branding, d.MaxQuota, d.DefaultQuota, d.DefaultSendLimit, svc("imap"), svc("pop3"), svc("smtp"), svc("webmail"),
-			joinList(d.AllowedIPs), d.Require2FA, d.CustomHostname, d.CustomTitle, logo, d.LogoSHA256, d.VerificationToken, d.PurgeDeletedMail}); err != nil {
+			joinList(d.AllowedIPs), d.Require2FA, d.CustomHostname, d.CustomTitle, logo, d.LogoSHA256, d.VerificationToken, d.PurgeDeletedMail, d.Verified}); err != nil {
 		return err
 	}
 	if d.CatchAll != "" {
@@ -174,7 +174,7 @@ func (w *writer) aliasDomain(a mail.Action, ad *mail.AliasDomain) error {
 		return err
 	}
 	return w.upsert("mf_alias_domain", []string{"alias_domain"},
-		[]string{"alias_domain", "verification_token"}, []any{ad.Name, ad.VerificationToken})
+		[]string{"alias_domain", "verification_token", "verified"}, []any{ad.Name, ad.VerificationToken, ad.Verified})
 }
 
 // mailbox writes a mailbox, its mf_mailbox row and its alias row, which

@@ -1,0 +1,218 @@
+// Package dnsquery asks DNS servers directly: it finds the authoritative
+// servers of a name's zone (or takes a pinned list) and queries each of
+// them, without recursion, so that what every server serves can be told
+// apart. Apply's ownership proof and mailform check use it.
+package dnsquery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// Timeout bounds one query.
+const Timeout = 5 * time.Second
+
+// Server is an authoritative server: its name (from the NS set, or the
+// pinned address) and the address queries go to.
+type Server struct {
+	Name string
+	Addr string // host:port
+}
+
+// Resolver finds authoritative servers.
+type Resolver struct {
+	Addr string // host:port of a recursive resolver
+}
+
+// SystemResolver is $MAILFORM_DNS_RESOLVER, else the first nameserver of
+// /etc/resolv.conf.
+func SystemResolver() (string, error) {
+	if env := os.Getenv("MAILFORM_DNS_RESOLVER"); env != "" {
+		return env, nil
+	}
+	conf, err := mdns.ClientConfigFromFile("/etc/resolv.conf")
+	if err != nil {
+		return "", fmt.Errorf("no resolver: %w (set the platform's dns_resolver)", err)
+	}
+	if len(conf.Servers) == 0 {
+		return "", errors.New("no resolver in /etc/resolv.conf (set the platform's dns_resolver)")
+	}
+	return net.JoinHostPort(conf.Servers[0], conf.Port), nil
+}
+
+// Pinned turns a pinned list (host:port each) into servers.
+func Pinned(addrs []string) []Server {
+	out := make([]Server, len(addrs))
+	for i, a := range addrs {
+		out[i] = Server{Name: a, Addr: a}
+	}
+	return out
+}
+
+// Authoritative finds the zone holding name and its servers: the zone by
+// an SOA query, the servers from its NS set, each address from the
+// resolver.
+func (r Resolver) Authoritative(ctx context.Context, name string) (zone string, servers []Server, err error) {
+	if r.Addr == "" {
+		if r.Addr, err = SystemResolver(); err != nil {
+			return "", nil, err
+		}
+	}
+	name = mdns.CanonicalName(name)
+	m, err := Ask(ctx, r.Addr, name, mdns.TypeSOA, true)
+	if err != nil {
+		return "", nil, fmt.Errorf("resolver %s: %w", r.Addr, err)
+	}
+	for _, rr := range append(m.Answer, m.Ns...) {
+		if soa, ok := rr.(*mdns.SOA); ok {
+			zone = mdns.CanonicalName(soa.Hdr.Name)
+			break
+		}
+	}
+	if zone == "" {
+		return "", nil, fmt.Errorf("resolver %s finds no zone holding %s (%s)", r.Addr, name, mdns.RcodeToString[m.Rcode])
+	}
+	m, err = Ask(ctx, r.Addr, zone, mdns.TypeNS, true)
+	if err != nil {
+		return "", nil, fmt.Errorf("resolver %s: %w", r.Addr, err)
+	}
+	for _, rr := range m.Answer {
+		ns, ok := rr.(*mdns.NS)
+		if !ok {
+			continue
+		}
+		host := mdns.CanonicalName(ns.Ns)
+		addrs, err := r.addresses(ctx, host)
+		if err != nil || len(addrs) == 0 {
+			servers = append(servers, Server{Name: host}) // reported as unreachable
+			continue
+		}
+		for _, a := range addrs {
+			servers = append(servers, Server{Name: host, Addr: net.JoinHostPort(a, "53")})
+		}
+	}
+	if len(servers) == 0 {
+		return "", nil, fmt.Errorf("resolver %s finds no NS records for %s", r.Addr, zone)
+	}
+	sort.Slice(servers, func(i, j int) bool { return servers[i].Name+servers[i].Addr < servers[j].Name+servers[j].Addr })
+	return zone, servers, nil
+}
+
+func (r Resolver) addresses(ctx context.Context, host string) ([]string, error) {
+	var out []string
+	for _, t := range []uint16{mdns.TypeA, mdns.TypeAAAA} {
+		m, err := Ask(ctx, r.Addr, host, t, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, rr := range m.Answer {
+			switch a := rr.(type) {
+			case *mdns.A:
+				out = append(out, a.A.String())
+			case *mdns.AAAA:
+				out = append(out, a.AAAA.String())
+			}
+		}
+	}
+	return out, nil
+}
+
+// Ask sends one query to server, over UDP and again over TCP when the
+// answer is truncated. recurse sets the RD bit (for a resolver).
+func Ask(ctx context.Context, server, name string, qtype uint16, recurse bool) (*mdns.Msg, error) {
+	m := new(mdns.Msg)
+	m.SetQuestion(mdns.CanonicalName(name), qtype)
+	m.RecursionDesired = recurse
+	m.SetEdns0(4096, false)
+	c := &mdns.Client{Timeout: Timeout}
+	r, _, err := c.ExchangeContext(ctx, m, server)
+	if err == nil && r.Truncated {
+		c.Net = "tcp"
+		r, _, err = c.ExchangeContext(ctx, m, server)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", strings.TrimSuffix(name, "."), mdns.TypeToString[qtype], err)
+	}
+	return r, nil
+}
+
+// Answer is what one authoritative server answers for a name and type.
+type Answer struct {
+	Server Server
+	Err    error     // no answer at all
+	Rcode  int       // NOERROR, NXDOMAIN, REFUSED…
+	AA     bool      // authoritative
+	RRs    []mdns.RR // the answer section, of the type asked
+	Serial uint32    // the zone's SOA serial, where the server gave it
+	Ref    []mdns.RR // NS records of a referral (a delegated child zone)
+}
+
+// Query asks one server, without recursion.
+func Query(ctx context.Context, s Server, name string, qtype uint16) Answer {
+	a := Answer{Server: s}
+	if s.Addr == "" {
+		a.Err = fmt.Errorf("no address found for %s", s.Name)
+		return a
+	}
+	m, err := Ask(ctx, s.Addr, name, qtype, false)
+	if err != nil {
+		a.Err = err
+		return a
+	}
+	a.Rcode, a.AA = m.Rcode, m.Authoritative
+	for _, rr := range m.Answer {
+		if rr.Header().Rrtype == qtype {
+			a.RRs = append(a.RRs, rr)
+		}
+	}
+	for _, rr := range m.Ns {
+		switch x := rr.(type) {
+		case *mdns.SOA:
+			a.Serial = x.Serial
+		case *mdns.NS:
+			if !m.Authoritative {
+				a.Ref = append(a.Ref, x)
+			}
+		}
+	}
+	return a
+}
+
+// Problem says in a few words what an answer means for the records
+// expected, or "" when it holds them.
+func (a Answer) Problem() string {
+	switch {
+	case a.Err != nil:
+		return "no answer: " + a.Err.Error()
+	case a.Rcode == mdns.RcodeRefused:
+		return "REFUSED: the server does not serve this zone"
+	case a.Rcode == mdns.RcodeServerFailure:
+		return "SERVFAIL"
+	case !a.AA && len(a.Ref) > 0:
+		return "referral: a delegated zone"
+	case !a.AA:
+		return "not authoritative for this zone"
+	case a.Rcode == mdns.RcodeNameError:
+		return "NXDOMAIN (no such name)"
+	}
+	return ""
+}
+
+// Has reports whether the answer holds a record of the type with data
+// (in the canonical form of providers/dns: for an A record, the address).
+func (a Answer) Has(data func(mdns.RR) bool) bool {
+	for _, rr := range a.RRs {
+		if data(rr) {
+			return true
+		}
+	}
+	return false
+}

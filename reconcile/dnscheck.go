@@ -1,0 +1,234 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/libdns/libdns"
+	mdns "github.com/miekg/dns"
+
+	"github.com/mailform/mailform/internal/dnsquery"
+	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/schema"
+)
+
+// Record states, as mailform check reports them.
+const (
+	StatePresent   = "present"
+	StateMissing   = "missing"
+	StateDifferent = "different"
+	StateStale     = "stale"
+	StateError     = "error"
+)
+
+// DNSReport is what every authoritative server of one domain serves of
+// its mail DNS.
+type DNSReport struct {
+	Domain  string          `json:"domain"`
+	Servers []string        `json:"servers"`
+	Results []*ServerResult `json:"results"`
+	Err     string          `json:"error,omitempty"` // the servers could not be found
+}
+
+// ServerResult is one expected rrset (or the SOA serial) at one server.
+type ServerResult struct {
+	Server  string   `json:"server"`
+	Name    string   `json:"name"`
+	Type    string   `json:"type"`
+	Purpose Purpose  `json:"purpose,omitempty"`
+	State   string   `json:"state"`
+	Want    []string `json:"want,omitempty"`
+	Got     []string `json:"got,omitempty"`
+	Detail  string   `json:"detail,omitempty"`
+}
+
+// OK reports whether every server serves everything.
+func (r *DNSReport) OK() bool {
+	if r.Err != "" {
+		return false
+	}
+	for _, x := range r.Results {
+		if x.State != StatePresent {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckDNS asks every authoritative server of each domain (its NS set, or
+// the servers the config pins) for the domain's mail records and its SOA
+// serial. domains limits the check; empty checks every domain and alias
+// domain.
+func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []string) ([]*DNSReport, error) {
+	only := map[string]bool{}
+	for _, d := range domains {
+		ascii, err := schema.CanonicalDomain(d)
+		if err != nil {
+			return nil, fmt.Errorf("--domain %s: %w", d, err)
+		}
+		only[ascii] = true
+	}
+	pins := pinnedServers(cfg)
+	resolver := ""
+	if cfg.Platform != nil {
+		resolver = cfg.Platform.DNSResolver
+	}
+	var reports []*DNSReport
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	found := map[string]bool{}
+	for _, dd := range MailDNS(cfg, live.Token, live.DKIMKey) {
+		if len(only) > 0 && !only[dd.Domain] {
+			continue
+		}
+		found[dd.Domain] = true
+		r := &DNSReport{Domain: dd.Domain}
+		reports = append(reports, r)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			checkDomain(ctx, r, dd, pins[dd.Domain], resolver)
+		}()
+	}
+	wg.Wait()
+	var names []string
+	for d := range only {
+		if !found[d] {
+			names = append(names, d)
+		}
+	}
+	if len(names) > 0 {
+		sort.Strings(names)
+		return nil, fmt.Errorf("not a domain of this config: %s", strings.Join(names, ", "))
+	}
+	return reports, nil
+}
+
+func checkDomain(ctx context.Context, r *DNSReport, dd *DomainDNS, pinned []string, resolver string) {
+	servers := dnsquery.Pinned(pinned)
+	zone := mdns.CanonicalName(dd.Domain)
+	if len(servers) == 0 {
+		var err error
+		zone, servers, err = dnsquery.Resolver{Addr: resolver}.Authoritative(ctx, dd.Domain)
+		if err != nil {
+			r.Err = err.Error()
+			return
+		}
+	}
+	for _, s := range servers {
+		r.Servers = append(r.Servers, serverName(s))
+	}
+	// SOA serials: a server behind the highest is stale.
+	serials := make([]dnsquery.Answer, len(servers))
+	var top uint32
+	for i, s := range servers {
+		serials[i] = dnsquery.Query(ctx, s, zone, mdns.TypeSOA)
+		if len(serials[i].RRs) > 0 {
+			serials[i].Serial = serials[i].RRs[0].(*mdns.SOA).Serial
+			top = max(top, serials[i].Serial)
+		}
+	}
+	for i, s := range servers {
+		a := serials[i]
+		res := &ServerResult{Server: serverName(s), Name: strings.TrimSuffix(zone, "."), Type: "SOA", State: StatePresent, Detail: fmt.Sprintf("serial %d", a.Serial)}
+		switch {
+		case a.Problem() != "":
+			res.State, res.Detail = StateError, a.Problem()
+		case len(a.RRs) == 0:
+			res.State, res.Detail = StateError, "no SOA"
+		case a.Serial < top:
+			res.State, res.Detail = StateStale, fmt.Sprintf("serial %d, behind %d: the zone has not reached this server", a.Serial, top)
+		}
+		r.Results = append(r.Results, res)
+	}
+	// Each expected rrset at each server.
+	type key struct{ name, typ string }
+	sets := map[key][]Record{}
+	var order []key
+	for _, rec := range dd.Records {
+		k := key{rec.Name, rec.Type}
+		if _, seen := sets[k]; !seen {
+			order = append(order, k)
+		}
+		sets[k] = append(sets[k], rec)
+	}
+	for _, k := range order {
+		recs := sets[k]
+		typ := mdns.StringToType[k.typ]
+		for _, s := range servers {
+			r.Results = append(r.Results, compareRRset(dnsquery.Query(ctx, s, k.name, typ), s, recs))
+		}
+	}
+}
+
+// compareRRset compares what a server answers with the records expected:
+// present when it serves each of them, different when it serves other
+// values of the same kind, missing otherwise. Other values at the name
+// (a site verification beside the SPF) are not mailform's and do not
+// count.
+func compareRRset(a dnsquery.Answer, s dnsquery.Server, want []Record) *ServerResult {
+	res := &ServerResult{Server: serverName(s), Name: want[0].Name, Type: want[0].Type, Purpose: want[0].Purpose}
+	zone := mdns.CanonicalName(want[0].Name)
+	var wantData []string
+	for _, w := range want {
+		norm, err := dns.Normalize(zone, libdns.RR{Name: "@", Type: w.Type, TTL: w.TTL, Data: w.Data})
+		if err == nil {
+			wantData = append(wantData, norm.Data)
+		}
+		if w.Pending {
+			wantData = nil // a key made at the next apply: only its presence can be checked
+			break
+		}
+	}
+	res.Want = wantData
+	var got []string
+	for _, rr := range a.RRs {
+		got = append(got, dns.FromMiekg(zone, rr).Data)
+	}
+	if prob := a.Problem(); prob != "" && !(a.Rcode == mdns.RcodeNameError && a.AA) {
+		res.State, res.Detail = StateError, prob
+		return res
+	}
+	mine := got
+	if res.Type == "TXT" {
+		mine = nil // only the values of the same kind: v=spf1, v=DMARC1, v=DKIM1
+		for _, g := range got {
+			for _, w := range wantData {
+				if kindOfTXT(g) == kindOfTXT(w) {
+					mine = append(mine, g)
+					break
+				}
+			}
+		}
+	}
+	res.Got = mine
+	missing := false
+	for _, w := range wantData {
+		found := false
+		for _, g := range mine {
+			found = found || g == w
+		}
+		missing = missing || !found
+	}
+	switch {
+	case len(mine) == 0:
+		res.State = StateMissing
+	case missing || (res.Type != "TXT" && len(mine) != len(wantData) && len(wantData) > 0):
+		res.State = StateDifferent
+	default:
+		res.State = StatePresent
+	}
+	return res
+}
+
+// kindOfTXT is what a TXT value is, by its first tag.
+func kindOfTXT(s string) string {
+	tag, _, _ := strings.Cut(s, " ")
+	tag, _, _ = strings.Cut(tag, ";")
+	return strings.ToLower(tag)
+}
