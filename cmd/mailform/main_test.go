@@ -27,7 +27,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	for _, cmd := range []string{"version", "validate", "fmt", "plan", "apply", "show", "settings", "records"} {
+	for _, cmd := range []string{"version", "validate", "fmt", "plan", "apply", "show", "settings", "records", "check"} {
 		code, out, _ := mailform(t, cmd, "--help")
 		if code != 0 || !strings.Contains(out, "Example") {
 			t.Errorf("%s --help: exit %d, no example in:\n%s", cmd, code, out)
