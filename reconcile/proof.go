@@ -6,6 +6,7 @@ import (
 	"net"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -180,22 +181,34 @@ func describeA(rrs []mdns.RR) string {
 func (pv *Prover) Prove(ctx context.Context, ps []*Proof) []ProofResult {
 	out := make([]ProofResult, len(ps))
 	deadline := time.Now().Add(pv.Timeout)
+	var wg sync.WaitGroup
+	var mu sync.Mutex // Progress is called from one goroutine at a time
+	sem := make(chan struct{}, 8)
 	for i, p := range ps {
-		for {
-			r := pv.check(ctx, p)
-			out[i] = r
-			if r.Proven || !p.Wait() || time.Now().After(deadline) || ctx.Err() != nil {
-				break
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for {
+				r := pv.check(ctx, p)
+				out[i] = r
+				if r.Proven || !p.Wait() || time.Now().After(deadline) || ctx.Err() != nil {
+					return
+				}
+				if pv.Progress != nil {
+					mu.Lock()
+					pv.Progress(r)
+					mu.Unlock()
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(pv.Interval):
+				}
 			}
-			if pv.Progress != nil {
-				pv.Progress(r)
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(pv.Interval):
-			}
-		}
+		}()
 	}
+	wg.Wait()
 	return out
 }
 

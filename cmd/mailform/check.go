@@ -44,9 +44,9 @@ Examples:
 				return err
 			}
 			defer s.Close()
-			live, err := reconcile.Refresh(c.Context, s.cfg, s.provs, reconcile.RefreshOptions{SkipDNS: true})
+			live, err := s.mailState(c)
 			if err != nil {
-				return cli.Exit(err.Error(), exitError)
+				return err
 			}
 			reports, err := reconcile.CheckDNS(c.Context, s.cfg, live, c.StringSlice("domain"))
 			if err != nil {

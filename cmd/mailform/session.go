@@ -46,6 +46,16 @@ func openSession(c *cli.Context, dir string) (*session, error) {
 
 func (s *session) Close() { s.provs.Close() }
 
+// mailState reads the backends only: the tokens and DKIM keys that a
+// domain's records are made from.
+func (s *session) mailState(c *cli.Context) (*reconcile.Live, error) {
+	live, err := reconcile.Refresh(c.Context, s.cfg, s.provs, reconcile.RefreshOptions{SkipDNS: true})
+	if err != nil {
+		return nil, cli.Exit(err.Error(), exitError)
+	}
+	return live, nil
+}
+
 // plan makes a plan, printing secret problems at their places.
 func (s *session) plan(ctx context.Context, c *cli.Context, targets []string) (*reconcile.Plan, error) {
 	p, _, diags, err := reconcile.MakePlan(ctx, s.cfg, s.srcs, osEnv(), s.provs, reconcile.PlanOptions{

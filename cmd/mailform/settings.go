@@ -85,9 +85,9 @@ Examples:
 				return err
 			}
 			defer s.Close()
-			live, err := reconcile.Refresh(c.Context, s.cfg, s.provs, reconcile.RefreshOptions{SkipDNS: true})
+			live, err := s.mailState(c)
 			if err != nil {
-				return cli.Exit(err.Error(), exitError)
+				return err
 			}
 			dd, err := reconcile.DomainRecords(s.cfg, live, domain)
 			if err != nil {
