@@ -72,10 +72,7 @@ func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []str
 		only[ascii] = true
 	}
 	pins := pinnedServers(cfg)
-	resolver := ""
-	if cfg.Platform != nil {
-		resolver = cfg.Platform.DNSResolver
-	}
+	resolver := resolverOf(cfg)
 	var reports []*DNSReport
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)

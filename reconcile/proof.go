@@ -63,7 +63,7 @@ func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*Change
 		}
 		dd := byName[name]
 		pr := &Proof{Address: c.Address, Domain: name, Target: target, Servers: pins[name],
-			name: live.Token(name) + "." + name + ".", ip: cfg.Platform.VerificationIP, resolver: cfg.Platform.DNSResolver}
+			name: live.Token(name) + "." + name + ".", ip: cfg.Platform.VerificationIP, resolver: resolverOf(cfg)}
 		pr.Record = fmt.Sprintf("%s A %s", pr.name, pr.ip)
 		if dd != nil {
 			pr.Provider = dd.Provider
@@ -94,6 +94,15 @@ func pinnedServers(cfg *schema.Config) map[string][]string {
 		}
 	}
 	return pins
+}
+
+// resolverOf is the platform's dns_resolver as host:port; "" for the
+// system's.
+func resolverOf(cfg *schema.Config) string {
+	if cfg.Platform == nil || cfg.Platform.DNSResolver == "" {
+		return ""
+	}
+	return schema.HostPort(cfg.Platform.DNSResolver, "53")
 }
 
 // fieldWas reports whether an update's field had the value before.

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -372,7 +371,7 @@ func (c *checker) servers(n *Node, attr string, list []string) {
 		}
 		host = strings.Trim(host, "[]")
 		bad := host == "" || (net.ParseIP(host) == nil && hostName(strings.TrimSuffix(host, ".")) != nil)
-		if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535) {
+		if port != "" && !validPort(port) {
 			bad = true
 		}
 		if bad {

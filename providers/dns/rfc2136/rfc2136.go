@@ -19,6 +19,7 @@ import (
 
 	"github.com/mailform/mailform/providers"
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/schema"
 )
 
 func init() {
@@ -51,9 +52,7 @@ func New(server string, key Key) (*Provider, error) {
 	if server == "" {
 		return nil, errors.New("rfc2136: no server")
 	}
-	if _, _, err := net.SplitHostPort(server); err != nil {
-		server = net.JoinHostPort(server, "53")
-	}
+	server = schema.HostPort(server, "53")
 	if key.Name != "" {
 		key.Name = mdns.CanonicalName(key.Name)
 		switch strings.ToLower(key.Algorithm) {
