@@ -30,7 +30,10 @@ type DNSReport struct {
 	Domain  string          `json:"domain"`
 	Servers []string        `json:"servers"`
 	Results []*ServerResult `json:"results"`
+	TLS     []*TLSResult    `json:"tls,omitempty"`
 	Err     string          `json:"error,omitempty"` // the servers could not be found
+
+	servers []dnsquery.Server
 }
 
 // ServerResult is one expected rrset (or the SOA serial) at one server.
@@ -52,6 +55,11 @@ func (r *DNSReport) OK() bool {
 	}
 	for _, x := range r.Results {
 		if x.State != StatePresent {
+			return false
+		}
+	}
+	for _, x := range r.TLS {
+		if x.State != TLSValid {
 			return false
 		}
 	}
@@ -93,6 +101,7 @@ func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []str
 		}()
 	}
 	wg.Wait()
+	checkTLS(ctx, cfg, reports, pins, resolver)
 	var names []string
 	for d := range only {
 		if !found[d] {
@@ -109,40 +118,20 @@ func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []str
 func checkDomain(ctx context.Context, r *DNSReport, dd *DomainDNS, pinned []string, resolver string) {
 	servers := dnsquery.Pinned(pinned)
 	zone := mdns.CanonicalName(dd.Domain)
+	res := dnsquery.Resolver{Addr: resolver}
 	if len(servers) == 0 {
 		var err error
-		zone, servers, err = dnsquery.Resolver{Addr: resolver}.Authoritative(ctx, dd.Domain)
+		zone, servers, err = res.Authoritative(ctx, dd.Domain)
 		if err != nil {
 			r.Err = err.Error()
 			return
 		}
 	}
+	r.servers = servers
 	for _, s := range servers {
 		r.Servers = append(r.Servers, serverName(s))
 	}
-	// SOA serials: a server behind the highest is stale.
-	serials := make([]dnsquery.Answer, len(servers))
-	var top uint32
-	for i, s := range servers {
-		serials[i] = dnsquery.Query(ctx, s, zone, mdns.TypeSOA)
-		if len(serials[i].RRs) > 0 {
-			serials[i].Serial = serials[i].RRs[0].(*mdns.SOA).Serial
-			top = max(top, serials[i].Serial)
-		}
-	}
-	for i, s := range servers {
-		a := serials[i]
-		res := &ServerResult{Server: serverName(s), Name: strings.TrimSuffix(zone, "."), Type: "SOA", State: StatePresent, Detail: fmt.Sprintf("serial %d", a.Serial)}
-		switch {
-		case a.Problem() != "":
-			res.State, res.Detail = StateError, a.Problem()
-		case len(a.RRs) == 0:
-			res.State, res.Detail = StateError, "no SOA"
-		case a.Serial < top:
-			res.State, res.Detail = StateStale, fmt.Sprintf("serial %d, behind %d: the zone has not reached this server", a.Serial, top)
-		}
-		r.Results = append(r.Results, res)
-	}
+	r.Results = append(r.Results, soaResults(ctx, zone, servers)...)
 	// Each expected rrset at each server.
 	type key struct{ name, typ string }
 	sets := map[key][]Record{}
@@ -154,13 +143,71 @@ func checkDomain(ctx context.Context, r *DNSReport, dd *DomainDNS, pinned []stri
 		}
 		sets[k] = append(sets[k], rec)
 	}
+	children := map[string][]dnsquery.Server{} // delegated zones, such as cert.<domain>
 	for _, k := range order {
 		recs := sets[k]
 		typ := mdns.StringToType[k.typ]
-		for _, s := range servers {
+		answers := make([]dnsquery.Answer, len(servers))
+		var referral *dnsquery.Answer
+		for i, s := range servers {
+			answers[i] = dnsquery.Query(ctx, s, k.name, typ)
+			if !answers[i].AA && len(answers[i].Ref) > 0 && referral == nil {
+				referral = &answers[i]
+			}
+		}
+		if referral == nil {
+			for i, s := range servers {
+				r.Results = append(r.Results, compareRRset(answers[i], s, recs))
+			}
+			continue
+		}
+		// The name is in a delegated zone: ask that zone's servers.
+		child, childServers, err := res.Delegation(ctx, *referral)
+		if err != nil {
+			r.Results = append(r.Results, &ServerResult{Server: serverName(referral.Server), Name: k.name, Type: k.typ, Purpose: recs[0].Purpose,
+				State: StateError, Detail: "referral to a delegated zone whose servers cannot be found: " + err.Error()})
+			continue
+		}
+		if _, seen := children[child]; !seen {
+			children[child] = childServers
+			for _, s := range childServers {
+				r.Servers = append(r.Servers, serverName(s)+" for "+strings.TrimSuffix(child, "."))
+			}
+			r.Results = append(r.Results, soaResults(ctx, child, childServers)...)
+		}
+		for _, s := range children[child] {
 			r.Results = append(r.Results, compareRRset(dnsquery.Query(ctx, s, k.name, typ), s, recs))
 		}
 	}
+}
+
+// soaResults asks each server for the zone's SOA: a server whose serial is
+// behind the highest is stale.
+func soaResults(ctx context.Context, zone string, servers []dnsquery.Server) []*ServerResult {
+	serials := make([]dnsquery.Answer, len(servers))
+	var top uint32
+	for i, s := range servers {
+		serials[i] = dnsquery.Query(ctx, s, zone, mdns.TypeSOA)
+		if len(serials[i].RRs) > 0 {
+			serials[i].Serial = serials[i].RRs[0].(*mdns.SOA).Serial
+			top = max(top, serials[i].Serial)
+		}
+	}
+	var out []*ServerResult
+	for i, s := range servers {
+		a := serials[i]
+		res := &ServerResult{Server: serverName(s), Name: strings.TrimSuffix(zone, "."), Type: "SOA", State: StatePresent, Detail: fmt.Sprintf("serial %d", a.Serial)}
+		switch {
+		case a.Problem() != "":
+			res.State, res.Detail = StateError, a.Problem()
+		case len(a.RRs) == 0:
+			res.State, res.Detail = StateError, "no SOA"
+		case a.Serial < top:
+			res.State, res.Detail = StateStale, fmt.Sprintf("serial %d, behind %d: the zone has not reached this server", a.Serial, top)
+		}
+		out = append(out, res)
+	}
+	return out
 }
 
 // compareRRset compares what a server answers with the records expected:

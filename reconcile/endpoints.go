@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/mailform/mailform/schema"
@@ -40,16 +41,22 @@ type hosts struct {
 
 func hostsFor(cfg *schema.Config, d *schema.Domain) hosts {
 	p := cfg.Platform.Effective
+	// The same webmail serves every branding (DOMAIN.md: only the names
+	// differ), so a branded URL keeps the platform's port.
+	port := ""
+	if u, err := url.Parse(cfg.Platform.WebmailURL); err == nil && u.Port() != "" {
+		port = ":" + u.Port()
+	}
 	switch d.Effective.Branding {
 	case schema.BrandingReseller:
 		brand := ""
 		if cfg.Reseller != nil {
 			brand = cfg.Reseller.BrandDomain
 		}
-		return hosts{imap: "mail." + brand, pop3: "mail." + brand, smtp: "mail." + brand, webmail: "https://webmail." + brand,
+		return hosts{imap: "mail." + brand, pop3: "mail." + brand, smtp: "mail." + brand, webmail: "https://webmail." + brand + port,
 			certificates: []string{"mail." + brand, "webmail." + brand}}
 	case schema.BrandingCustomer:
-		return hosts{imap: "mail." + d.Name, pop3: "mail." + d.Name, smtp: "mail." + d.Name, webmail: "https://webmail." + d.Name,
+		return hosts{imap: "mail." + d.Name, pop3: "mail." + d.Name, smtp: "mail." + d.Name, webmail: "https://webmail." + d.Name + port,
 			certificates: []string{"mail." + d.Name, "webmail." + d.Name}}
 	}
 	return hosts{imap: p.IMAP.Host, pop3: p.POP3.Host, smtp: p.Submission.Host, webmail: cfg.Platform.WebmailURL}
@@ -57,11 +64,24 @@ func hostsFor(cfg *schema.Config, d *schema.Domain) hosts {
 
 // webmailHost is the host name of a webmail URL.
 func webmailHost(u string) string {
+	host, _ := webmailAddr(u)
+	return host
+}
+
+// webmailAddr is the host name and port of a webmail URL.
+func webmailAddr(u string) (string, int) {
 	parsed, err := url.Parse(u)
 	if err != nil {
-		return ""
+		return "", 0
 	}
-	return parsed.Hostname()
+	port, err := strconv.Atoi(parsed.Port())
+	if err != nil {
+		port = 443
+		if parsed.Scheme == "http" {
+			port = 80
+		}
+	}
+	return parsed.Hostname(), port
 }
 
 // Settings returns the client settings of a domain, or of the real domain

@@ -20,9 +20,17 @@ For every domain and alias domain of the config, finds its authoritative
 servers (its NS set, looked up through the platform's dns_resolver, or the
 authoritative_servers the config pins) and asks each one directly for every
 mail record: MX (as the domain's branding wants it), SPF, DMARC, DKIM, the
-ownership record, the client SRV records, the PEC MX, and the zone's SOA
-serial. Each is reported per server as present, missing, different, or,
-for a server whose serial is behind the others, stale. Nothing is written.
+ownership record, the client SRV records, the PEC MX (following a
+delegated cert.<domain> to its own servers), and the zone's SOA serial.
+Each is reported per server as present, missing, different, or, for a
+server whose serial is behind the others, stale.
+
+Where a domain's branding has clients use mail.<domain> and
+webmail.<domain> (or the reseller's mail. and webmail. names), it also
+connects to each of them on the platform's ports, as a client does, and
+reports whether the certificate served is valid for that name: trusted,
+current and issued for it. A certificate ending within 14 days is
+reported as expiring. Nothing is written.
 
 Exit status: 0 when every server serves everything, 1 otherwise.
 
@@ -97,11 +105,21 @@ func writeCheck(w interface{ Write([]byte) (int, error) }, reports []*reconcile.
 				problems = append(problems, x)
 			}
 		}
-		if len(problems) == 0 {
-			fmt.Fprintf(w, ": OK, every server serves all %d rrset checks\n", records)
+		var tlsProblems []*reconcile.TLSResult
+		for _, x := range r.TLS {
+			if x.State != reconcile.TLSValid {
+				tlsProblems = append(tlsProblems, x)
+			}
+		}
+		if len(problems)+len(tlsProblems) == 0 {
+			fmt.Fprintf(w, ": OK, every server serves all %d rrset checks", records)
+			if len(r.TLS) > 0 {
+				fmt.Fprintf(w, "; %s", plural(len(r.TLS), "the certificate is valid on %d endpoint", "certificates are valid on all %d endpoints"))
+			}
+			fmt.Fprintln(w)
 			continue
 		}
-		fmt.Fprintf(w, ": %s\n", plural(len(problems), "%d problem", "%d problems"))
+		fmt.Fprintf(w, ": %s\n", plural(len(problems)+len(tlsProblems), "%d problem", "%d problems"))
 		for _, x := range problems {
 			fmt.Fprintf(w, "  %-8s %s %s %s", strings.ToUpper(x.State), x.Server, x.Name, x.Type)
 			if x.Purpose != "" {
@@ -116,6 +134,13 @@ func writeCheck(w interface{ Write([]byte) (int, error) }, reports []*reconcile.
 				fmt.Fprintf(w, ": want %s", quoteAll(x.Want))
 			}
 			fmt.Fprintln(w)
+		}
+		for _, x := range tlsProblems {
+			fmt.Fprintf(w, "  %-8s %s:%d (%s", strings.ToUpper(x.State), x.Host, x.Port, x.Service)
+			if x.Address != "" {
+				fmt.Fprintf(w, " at %s", x.Address)
+			}
+			fmt.Fprintf(w, "): %s\n", x.Detail)
 		}
 	}
 	if bad == 0 {

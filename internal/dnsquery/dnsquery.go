@@ -20,6 +20,15 @@ import (
 // Timeout bounds one query.
 const Timeout = 5 * time.Second
 
+// Port is the port of the servers an NS set names: 53, or
+// $MAILFORM_DNS_PORT where a network's DNS servers listen elsewhere.
+func Port() string {
+	if p := os.Getenv("MAILFORM_DNS_PORT"); p != "" {
+		return p
+	}
+	return "53"
+}
+
 // Server is an authoritative server: its name (from the NS set, or the
 // pinned address) and the address queries go to.
 type Server struct {
@@ -84,29 +93,74 @@ func (r Resolver) Authoritative(ctx context.Context, name string) (zone string, 
 	if err != nil {
 		return "", nil, fmt.Errorf("resolver %s: %w", r.Addr, err)
 	}
-	for _, rr := range m.Answer {
+	servers = r.servers(ctx, m.Answer, nil)
+	if len(servers) == 0 {
+		return "", nil, fmt.Errorf("resolver %s finds no NS records for %s", r.Addr, zone)
+	}
+	return zone, servers, nil
+}
+
+// Delegation follows a referral to the servers of the child zone: the
+// addresses of its NS set from the referral's glue, else from the
+// resolver.
+func (r Resolver) Delegation(ctx context.Context, a Answer) (zone string, servers []Server, err error) {
+	if len(a.Ref) == 0 {
+		return "", nil, errors.New("not a referral")
+	}
+	zone = mdns.CanonicalName(a.Ref[0].Header().Name)
+	servers = r.servers(ctx, a.Ref, a.Glue)
+	if len(servers) == 0 {
+		return "", nil, fmt.Errorf("the referral to %s names no servers", zone)
+	}
+	return zone, servers, nil
+}
+
+// servers turns NS records into servers, each address from glue (A and
+// AAAA records) or else from the resolver. A name without an address is
+// kept, to be reported as unreachable.
+func (r Resolver) servers(ctx context.Context, nsSet, glue []mdns.RR) []Server {
+	var servers []Server
+	for _, rr := range nsSet {
 		ns, ok := rr.(*mdns.NS)
 		if !ok {
 			continue
 		}
 		host := mdns.CanonicalName(ns.Ns)
-		addrs, err := r.addresses(ctx, host)
-		if err != nil || len(addrs) == 0 {
-			servers = append(servers, Server{Name: host}) // reported as unreachable
+		var addrs []string
+		for _, g := range glue {
+			if mdns.CanonicalName(g.Header().Name) != host {
+				continue
+			}
+			switch a := g.(type) {
+			case *mdns.A:
+				addrs = append(addrs, a.A.String())
+			case *mdns.AAAA:
+				addrs = append(addrs, a.AAAA.String())
+			}
+		}
+		if len(addrs) == 0 {
+			addrs, _ = r.Addresses(ctx, host)
+		}
+		if len(addrs) == 0 {
+			servers = append(servers, Server{Name: host})
 			continue
 		}
 		for _, a := range addrs {
-			servers = append(servers, Server{Name: host, Addr: net.JoinHostPort(a, "53")})
+			servers = append(servers, Server{Name: host, Addr: net.JoinHostPort(a, Port())})
 		}
 	}
-	if len(servers) == 0 {
-		return "", nil, fmt.Errorf("resolver %s finds no NS records for %s", r.Addr, zone)
-	}
 	sort.Slice(servers, func(i, j int) bool { return servers[i].Name+servers[i].Addr < servers[j].Name+servers[j].Addr })
-	return zone, servers, nil
+	return servers
 }
 
-func (r Resolver) addresses(ctx context.Context, host string) ([]string, error) {
+// Addresses asks the resolver for a host's addresses (it follows CNAMEs).
+func (r Resolver) Addresses(ctx context.Context, host string) ([]string, error) {
+	if r.Addr == "" {
+		var err error
+		if r.Addr, err = SystemResolver(); err != nil {
+			return nil, err
+		}
+	}
 	var out []string
 	for _, t := range []uint16{mdns.TypeA, mdns.TypeAAAA} {
 		m, err := Ask(ctx, r.Addr, host, t, true)
@@ -153,6 +207,7 @@ type Answer struct {
 	RRs    []mdns.RR // the answer section, of the type asked
 	Serial uint32    // the zone's SOA serial, where the server gave it
 	Ref    []mdns.RR // NS records of a referral (a delegated child zone)
+	Glue   []mdns.RR // addresses of the referral's servers
 }
 
 // Query asks one server, without recursion.
@@ -171,6 +226,11 @@ func Query(ctx context.Context, s Server, name string, qtype uint16) Answer {
 	for _, rr := range m.Answer {
 		if rr.Header().Rrtype == qtype {
 			a.RRs = append(a.RRs, rr)
+		}
+	}
+	for _, rr := range m.Extra {
+		if t := rr.Header().Rrtype; t == mdns.TypeA || t == mdns.TypeAAAA {
+			a.Glue = append(a.Glue, rr)
 		}
 	}
 	for _, rr := range m.Ns {

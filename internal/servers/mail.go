@@ -1,14 +1,7 @@
 package servers
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,7 +31,10 @@ type Mail struct {
 	POP3       int // Dovecot POP3, no TLS
 	SMTP       int // Postfix, incoming mail
 	Submission int // Postfix submission: STARTTLS, then SASL through Dovecot
+	IMAPS      int // Dovecot IMAP over TLS (StartMailTLS only)
+	POP3S      int // Dovecot POP3 over TLS (StartMailTLS only)
 	VMail      string
+	cert       *Cert // served by Dovecot's TLS listeners and Postfix's STARTTLS
 	dovecotLog string
 	postfixLog string
 	stops      []func()
@@ -66,6 +62,18 @@ func SQLiteDir(t testing.TB) string {
 // StartMail starts Dovecot and Postfix on db. They stop when the test ends.
 func StartMail(t testing.TB, db Database) *Mail {
 	t.Helper()
+	return startMail(t, db, nil)
+}
+
+// StartMailTLS is StartMail with Dovecot also serving IMAP and POP3 over
+// TLS (ports IMAPS and POP3S) and Postfix's STARTTLS, all with cert.
+func StartMailTLS(t testing.TB, db Database, cert Cert) *Mail {
+	t.Helper()
+	return startMail(t, db, &cert)
+}
+
+func startMail(t testing.TB, db Database, cert *Cert) *Mail {
+	t.Helper()
 	needRoot(t, "Dovecot and Postfix")
 	testenv.Command(t, "dovecot", "dovecot-imapd")
 	testenv.Command(t, "postfix", "postfix")
@@ -75,7 +83,10 @@ func StartMail(t testing.TB, db Database) *Mail {
 	}
 	os.Chmod(dir, 0o755)
 	m := &Mail{Dir: dir, IMAP: FreePort(t), POP3: FreePort(t), SMTP: FreePort(t), Submission: FreePort(t),
-		VMail: filepath.Join(dir, "vmail")}
+		VMail: filepath.Join(dir, "vmail"), cert: cert}
+	if cert != nil {
+		m.IMAPS, m.POP3S = FreePort(t), FreePort(t)
+	}
 	if err := m.start(db); err != nil {
 		logs := m.Logs()
 		m.stop()
@@ -163,7 +174,10 @@ func (m *Mail) start(db Database) error {
 		return err
 	}
 	m.stops = append(m.stops, func() { stopProcess(dovecot, syscall.SIGTERM, 10*time.Second) })
-	for _, p := range []int{m.IMAP, m.POP3, m.SMTP, m.Submission} {
+	for _, p := range []int{m.IMAP, m.POP3, m.SMTP, m.Submission, m.IMAPS, m.POP3S} {
+		if p == 0 {
+			continue
+		}
 		if err := WaitPort(p, 15*time.Second); err != nil {
 			return err
 		}
@@ -195,6 +209,13 @@ func (m *Mail) writeDovecot(db Database, kind string) error {
 		}
 	}
 	m.dovecotLog = filepath.Join(d, "dovecot.log")
+	ssl := "ssl = no"
+	if m.cert != nil {
+		if err := m.cert.Write(d); err != nil {
+			return err
+		}
+		ssl = fmt.Sprintf("ssl = yes\nssl_cert = <%[1]s/cert.pem\nssl_key = <%[1]s/key.pem", d)
+	}
 	conf := fmt.Sprintf(`# The test's own settings; mailform's are in 90-mailform.conf.
 base_dir = %[1]s/run
 state_dir = %[1]s/state
@@ -202,7 +223,7 @@ instance_name = mailform-test-%[2]d
 log_path = %[3]s
 info_log_path = %[3]s
 listen = 127.0.0.1
-ssl = no
+%[6]s
 disable_plaintext_auth = no
 auth_failure_delay = 0
 # Tests fail logins on purpose: no growing delay per client address.
@@ -220,7 +241,8 @@ service imap-login {
     port = %[2]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[7]d
   }
 }
 service pop3-login {
@@ -229,12 +251,13 @@ service pop3-login {
     port = %[4]d
   }
   inet_listener pop3s {
-    port = 0
+    address = 127.0.0.1
+    port = %[8]d
   }
 }
 !include %[1]s/90-mailform.conf
 submission_host = 127.0.0.1:%[5]d
-`, d, m.IMAP, m.dovecotLog, m.POP3, m.SMTP)
+`, d, m.IMAP, m.dovecotLog, m.POP3, m.SMTP, ssl, m.IMAPS, m.POP3S)
 	return os.WriteFile(filepath.Join(d, "dovecot.conf"), []byte(conf), 0o644)
 }
 
@@ -258,7 +281,15 @@ func (m *Mail) writePostfix(db Database, kind string) error {
 			return err
 		}
 	}
-	if err := writeCert(e); err != nil {
+	cert := m.cert
+	if cert == nil {
+		self, err := SelfSigned("mx.mailform.test")
+		if err != nil {
+			return err
+		}
+		cert = &self
+	}
+	if err := cert.Write(e); err != nil {
 		return err
 	}
 	shippedMain, err := os.ReadFile(filepath.Join(ExamplesDir(), "postfix", "main.cf"))
@@ -337,28 +368,6 @@ func chownTo(path, name string) error {
 		return err
 	}
 	return os.Chown(path, uid, gid)
-}
-
-// writeCert makes a self-signed certificate for submission's STARTTLS.
-func writeCert(dir string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.mailform.test"},
-		DNSNames: []string{"mx.mailform.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 }
 
 // stopPID stops the process whose PID a file holds, waiting until it is
