@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mailform/mailform/schema"
+)
+
+// spec is what to generate.
+type spec struct {
+	Domains, Mailboxes, Aliases int // aliases and mailboxes per domain
+	Format                     string
+	Seed                       uint64
+	// Changed mailboxes: every Change-th mailbox (0: none) gets another
+	// display name, so that a plan has exactly those changes.
+	ChangeEvery int
+	// ChangeOne changes only the first mailbox of the middle tenant.
+	ChangeOne bool
+	// NoZones leaves the zone files as they are: the config is rewritten
+	// over an applied setup.
+	NoZones bool
+}
+
+// counts is what a generated config holds.
+type counts struct {
+	Tenants, Domains, AliasDomains, Mailboxes, Aliases, Changed int
+	ChangedAddress                                            string
+}
+
+// Pre-hashed passwords: a generated config holds no password.
+var hashes = []string{
+	"{SHA512-CRYPT}$6$5ab62dd47c81c15e$rdfseFDLhtCkR4t7z/zICIAwissrbNU1Le1PCZnGOaZY0BYfC8RHnAvjUWg2LMSl160ZBrCAOPa8T1caGXUCX/",
+	"{SHA512-CRYPT}$6$d804449dca0719dc$o9siJyK6uYi.xMz30GE5BxgTsu5VnkNgb4Wp0CxYBLi6dsQ1OW3fVcs2bfaILTwPbWDJXQINa7ILGeufr58Rs/",
+	"{BLF-CRYPT}$2a$10$P8QhDQbzPaOB5TEAtjvf4ebsJda2l/uc6d8w7i7J6j3G8DnyanFVu",
+}
+
+var (
+	firstNames = []string{"mario", "anna", "luca", "giulia", "marco", "sara", "paolo", "elena", "andrea", "chiara", "giorgio", "francesca", "stefano", "laura", "davide", "martina"}
+	lastNames  = []string{"rossi", "bianchi", "verdi", "russo", "ferrari", "esposito", "romano", "colombo", "ricci", "marino", "greco", "bruno", "gallo", "conti", "costa", "fontana"}
+	words      = []string{"studio", "edil", "caffe", "farmacia", "hotel", "officina", "agenzia", "ottica", "pasticceria", "legale", "dental", "vini", "moda", "tech", "casa", "sport"}
+	roles      = []string{"info", "amministrazione", "ordini", "vendite", "supporto", "fatture", "segreteria", "direzione", "marketing", "personale"}
+	quotas     = []string{"1GB", "2GB", "4GB", "8GB", "16GB"}
+)
+
+const brandDomain = "brand-reseller.example"
+
+// generate writes a synthetic reseller into dir: a platform file, one file
+// per tenant, and a zone file per domain and alias domain holding the
+// records a customer's zone has besides mail (website, verifications,
+// CAA).
+func generate(dir string, s spec) (counts, error) {
+	var c counts
+	if s.Format != "hcl" && s.Format != "yaml" {
+		return c, fmt.Errorf("--format %q: want hcl or yaml", s.Format)
+	}
+	if s.Domains < 1 {
+		return c, fmt.Errorf("--domains %d: want at least 1", s.Domains)
+	}
+	zones := filepath.Join(dir, "zones")
+	if err := os.MkdirAll(zones, 0o755); err != nil {
+		return c, err
+	}
+	rng := rand.New(rand.NewPCG(s.Seed, 0x6d61696c666f726d))
+	if err := writeFile(dir, "platform."+s.Format, s.Format, platformBlocks()); err != nil {
+		return c, err
+	}
+	// Tenant sizes: most customers have a domain or two, a few resellers'
+	// accounts have hundreds. The first tenant is the reseller's own, with
+	// the brand domain.
+	var sizes []int
+	for left := s.Domains - 1; left > 0; {
+		var n int
+		switch r := rng.Float64(); {
+		case r < 0.60:
+			n = 1 + rng.IntN(3)
+		case r < 0.90:
+			n = 4 + rng.IntN(27)
+		case r < 0.98:
+			n = 31 + rng.IntN(120)
+		default:
+			n = 151 + rng.IntN(350)
+		}
+		n = min(n, left)
+		sizes = append(sizes, n)
+		left -= n
+	}
+	changeTenant := len(sizes) / 2
+	g := &generator{rng: rng, spec: s, zones: zones, counts: &c}
+	if err := g.tenant(dir, "reseller", 0, []int{1}, false); err != nil {
+		return c, err
+	}
+	for i, n := range sizes {
+		if err := g.tenant(dir, fmt.Sprintf("t%05d", i+1), i+1, []int{n}, s.ChangeOne && i == changeTenant); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func platformBlocks() []*block {
+	p := &block{kind: "platform"}
+	p.set("name", "Bench Mail").set("mail_host", "mail.platform.example").
+		set("webmail_url", "https://webmail.platform.example").set("verification_ip", "192.0.2.16").
+		set("quotas", quotas).set("default_quota", "2GB").set("send_limits", []int{250, 1000, 5000}).
+		set("default_send_limit", 250)
+	p.add("mx", "mx01.platform.example").set("priority", 10)
+	p.add("mx", "mx02.platform.example").set("priority", 20)
+	r := &block{kind: "reseller"}
+	r.set("name", "Bench Reseller").set("ipv4", "203.0.113.10").set("brand_domain", brandDomain)
+	dp := &block{kind: "dns_provider", label: "zones"}
+	dp.set("type", "zonefile").set("directory", "zones").set("nameservers", []string{"ns1.platform.example", "ns2.platform.example"})
+	return []*block{p, r, dp}
+}
+
+type generator struct {
+	rng    *rand.Rand
+	spec   spec
+	zones  string
+	counts *counts
+	next   int // domain number
+}
+
+func (g *generator) tenant(dir, name string, index int, sizes []int, changeHere bool) error {
+	t := &block{kind: "tenant", label: name}
+	t.set("display_name", fmt.Sprintf("Customer %d", index))
+	g.counts.Tenants++
+	for _, n := range sizes {
+		for i := 0; i < n; i++ {
+			if err := g.domain(t, index == 0, changeHere && i == 0); err != nil {
+				return err
+			}
+		}
+	}
+	return writeFile(dir, name+"."+g.spec.Format, g.spec.Format, []*block{t})
+}
+
+func (g *generator) domain(t *block, brand, changeOne bool) error {
+	rng := g.rng
+	g.next++
+	name := fmt.Sprintf("%s-%d.example", words[rng.IntN(len(words))], g.next)
+	if brand {
+		name = brandDomain
+	}
+	d := t.add("domain", name)
+	d.set("dns", "zones")
+	switch r := rng.Float64(); {
+	case brand || r < 0.10:
+		d.set("branding", "customer")
+	case r < 0.30:
+		d.set("branding", "reseller")
+	}
+	if rng.Float64() < 0.05 {
+		d.set("catch_all", "info@"+name)
+	}
+	g.counts.Domains++
+	// Ed25519 keys: an RSA key costs about 70 ms to make, which would
+	// measure key generation rather than mailform.
+	d.add("dkim", "").set("key_type", "ed25519")
+	if rng.Float64() < 0.3 {
+		d.add("dmarc", "").set("policy", []string{"none", "quarantine", "reject"}[rng.IntN(3)])
+	}
+	if rng.Float64() < 0.02 {
+		d.add("pec", "")
+	}
+	if err := g.zone(name); err != nil {
+		return err
+	}
+	if rng.Float64() < 0.10 {
+		alias := fmt.Sprintf("%s-%d-alias.example", words[rng.IntN(len(words))], g.next)
+		zoneName := alias
+		if rng.Float64() < 0.3 {
+			alias = fmt.Sprintf("caffè-%d.example", g.next) // IDN
+			ascii, err := schema.CanonicalDomain(alias)
+			if err != nil {
+				return err
+			}
+			zoneName = ascii
+		}
+		d.add("alias_domain", alias)
+		g.counts.AliasDomains++
+		if err := g.zone(zoneName); err != nil {
+			return err
+		}
+	}
+	used := map[string]bool{}
+	var boxes []string
+	for i := 0; i < g.spec.Mailboxes; i++ {
+		local, display := roles[0], "Info"
+		if i > 0 {
+			first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
+			local, display = first+"."+last, title(first)+" "+title(last)
+		}
+		for n := 2; used[local]; n++ {
+			local = fmt.Sprintf("%s%d", strings.TrimRight(local, "0123456789"), n)
+		}
+		used[local] = true
+		boxes = append(boxes, local)
+		m := d.add("mailbox", local)
+		g.counts.Mailboxes++
+		changed := (g.spec.ChangeEvery > 0 && g.counts.Mailboxes%g.spec.ChangeEvery == 0) || (changeOne && i == 0)
+		if changed {
+			display += " (changed)"
+			g.counts.Changed++
+			g.counts.ChangedAddress = local + "@" + name
+		}
+		m.set("display_name", display)
+		m.set("password_hash", hashes[rng.IntN(len(hashes))])
+		if rng.Float64() < 0.3 {
+			m.set("quota", quotas[rng.IntN(len(quotas))])
+		}
+		if rng.Float64() < 0.05 {
+			m.add("forward", "").set("to", []string{local + "@mail.example.org"}).set("keep_copy", rng.Float64() < 0.5)
+		}
+		if rng.Float64() < 0.01 {
+			m.add("autoresponder", "").set("subject", "Fuori ufficio").set("body", "Rientro lunedì.")
+		}
+	}
+	for i := 0; i < g.spec.Aliases; i++ {
+		local := roles[1+i%(len(roles)-1)]
+		if i >= len(roles)-1 {
+			local = fmt.Sprintf("%s%d", local, i/(len(roles)-1))
+		}
+		if used[local] {
+			continue
+		}
+		used[local] = true
+		to := []string{"info@" + name}
+		if len(boxes) > 1 {
+			to = append(to, boxes[1+rng.IntN(len(boxes)-1)]+"@"+name)
+		}
+		d.add("alias", local).set("to", to)
+		g.counts.Aliases++
+	}
+	return nil
+}
+
+// zone writes a customer's zone as it is before mailform: SOA, NS, the
+// website, a site verification, sometimes CAA and an ACME challenge.
+func (g *generator) zone(name string) error {
+	rng := g.rng
+	ip := fmt.Sprintf("198.51.100.%d", 1+rng.IntN(254))
+	verification, caa, acme, challenge := rng.Uint64(), rng.Float64() < 0.3, rng.Float64() < 0.2, rng.Uint64()
+	if g.spec.NoZones {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "$ORIGIN %s.\n$TTL 3600\n@ IN SOA ns1.platform.example. hostmaster.platform.example. 1 7200 900 1209600 300\n", name)
+	b.WriteString("@ IN NS ns1.platform.example.\n@ IN NS ns2.platform.example.\n")
+	fmt.Fprintf(&b, "@ IN A %s\nwww IN A %s\n", ip, ip)
+	fmt.Fprintf(&b, "@ IN TXT \"google-site-verification=%016x\"\n", verification)
+	if caa {
+		b.WriteString("@ IN CAA 0 issue \"letsencrypt.org\"\n")
+	}
+	if acme {
+		fmt.Fprintf(&b, "_acme-challenge 60 IN TXT \"%016x\"\n", challenge)
+	}
+	return os.WriteFile(filepath.Join(g.zones, name+".zone"), []byte(b.String()), 0o644)
+}
+
+func writeFile(dir, name, format string, blocks []*block) error {
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	w.WriteString("# Generated by mailform-bench gen: a synthetic reseller.\n\n")
+	if format == "yaml" {
+		writeYAML(w, blocks)
+	} else {
+		writeHCL(w, blocks)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func title(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "generate a reseller, then time each step of the real mailform binary on it",
+		UsageText: `mailform-bench run --domains N [--mailboxes-per-domain M] [--aliases-per-domain A] [--format hcl|yaml] [--mailform PATH] [--dir DIR]
+
+Generates a reseller as gen does, then runs mailform on it, each step as a
+process of its own, and prints one line per step: its name, its wall-clock
+seconds and its peak resident memory in MB.
+
+  load+validate      mailform validate
+  apply-from-empty   mailform apply into an empty backend and the zones
+  noop-plan          mailform plan with nothing to change
+  plan-one-change    plan after one mailbox's display name changed (checked:
+                     the plan names exactly that mailbox)
+  plan-1pct-change   plan after 1 % of the mailboxes changed (checked: the
+                     plan has exactly those changes)
+  apply-1pct-change  apply of that change (checked: the next plan is empty)
+
+Without --mailform the binary is built from this module first.`,
+		Flags: append(specFlags(),
+			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module)"},
+			&cli.StringFlag{Name: "dir", Usage: "where to generate (default: a temporary directory, removed afterwards)"},
+		),
+		Action: func(c *cli.Context) error {
+			s := specOf(c)
+			dir := c.String("dir")
+			if dir == "" {
+				tmp, err := os.MkdirTemp("", "mailform-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(tmp)
+				dir = tmp
+			} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+				return fmt.Errorf("%s is not empty", dir)
+			}
+			bin := c.String("mailform")
+			if bin == "" {
+				var err error
+				if bin, err = buildMailform(); err != nil {
+					return err
+				}
+				defer os.RemoveAll(filepath.Dir(bin))
+			}
+			cfg := filepath.Join(dir, "config")
+			n, err := generate(cfg, s)
+			if err != nil {
+				return err
+			}
+			w := c.App.Writer
+			fmt.Fprintf(w, "# %d domains, %d mailboxes, %d aliases, %d alias domains, %d tenants; %s; %s, %d CPUs\n",
+				n.Domains, n.Mailboxes, n.Aliases, n.AliasDomains, n.Tenants, s.Format, runtime.Version(), runtime.NumCPU())
+			fmt.Fprintln(w, "step seconds peak_rss_mb")
+			b := &bench{bin: bin, dir: cfg, w: w}
+			if err := b.step("load+validate", 0, "validate", cfg); err != nil {
+				return err
+			}
+			if err := b.step("apply-from-empty", 0, "apply", "--auto-approve", cfg); err != nil {
+				return err
+			}
+			if err := b.step("noop-plan", 0, "plan", "--detailed-exitcode", cfg); err != nil {
+				return err
+			}
+			// One mailbox changed.
+			one := s
+			one.ChangeOne, one.NoZones = true, true
+			n1, err := generate(cfg, one)
+			if err != nil {
+				return err
+			}
+			if err := b.step("plan-one-change", 2, "plan", "--detailed-exitcode", cfg); err != nil {
+				return err
+			}
+			if err := b.expect("Plan: 0 to add, 1 to change, 0 to destroy.", `~ mailbox "`+n1.ChangedAddress+`"`); err != nil {
+				return err
+			}
+			// 1 % of the mailboxes changed.
+			pct := s
+			pct.ChangeEvery, pct.NoZones = 100, true
+			n2, err := generate(cfg, pct)
+			if err != nil {
+				return err
+			}
+			if err := b.step("plan-1pct-change", 2, "plan", "--detailed-exitcode", cfg); err != nil {
+				return err
+			}
+			if err := b.expect(fmt.Sprintf("Plan: 0 to add, %d to change, 0 to destroy.", n2.Changed)); err != nil {
+				return err
+			}
+			if err := b.step("apply-1pct-change", 0, "apply", "--auto-approve", cfg); err != nil {
+				return err
+			}
+			if err := b.expect(fmt.Sprintf("Apply complete: 0 added, %d changed, 0 destroyed.", n2.Changed)); err != nil {
+				return err
+			}
+			return b.check(0, "plan", "--detailed-exitcode", cfg)
+		},
+	}
+}
+
+// buildMailform builds the mailform command of this module into a
+// temporary directory.
+func buildMailform() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(out)))
+	tmp, err := os.MkdirTemp("", "mailform-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(tmp, "mailform")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/mailform")
+	cmd.Dir = root
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/mailform: %w", err)
+	}
+	return bin, nil
+}
+
+type bench struct {
+	bin, dir string
+	w        io.Writer
+	last     string // the last step's output
+}
+
+// step runs mailform with args, checks its exit code and prints the
+// step's line.
+func (b *bench) step(name string, wantCode int, args ...string) error {
+	start := time.Now()
+	code, rss, err := b.run(args...)
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		return err
+	}
+	if code != wantCode {
+		return fmt.Errorf("%s: mailform %s exited %d, want %d:\n%s", name, strings.Join(args, " "), code, wantCode, tail(b.last))
+	}
+	fmt.Fprintf(b.w, "%s %.2f %.0f\n", name, secs, rss)
+	return nil
+}
+
+// check runs mailform with args, untimed, and checks its exit code.
+func (b *bench) check(wantCode int, args ...string) error {
+	code, _, err := b.run(args...)
+	if err == nil && code != wantCode {
+		err = fmt.Errorf("mailform %s exited %d, want %d:\n%s", strings.Join(args, " "), code, wantCode, tail(b.last))
+	}
+	return err
+}
+
+func (b *bench) run(args ...string) (code int, rssMB float64, err error) {
+	var out bytes.Buffer
+	cmd := exec.Command(b.bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	b.last = out.String()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		return 0, 0, err
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rssMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
+	}
+	return cmd.ProcessState.ExitCode(), rssMB, nil
+}
+
+// expect checks that the last step's output holds each text.
+func (b *bench) expect(texts ...string) error {
+	for _, t := range texts {
+		if !strings.Contains(b.last, t) {
+			return fmt.Errorf("the output lacks %q:\n%s", t, tail(b.last))
+		}
+	}
+	return nil
+}
+
+func tail(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > 40 {
+		lines = append([]string{"…"}, lines[len(lines)-40:]...)
+	}
+	return strings.Join(lines, "\n")
+}
