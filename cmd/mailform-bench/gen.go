@@ -14,8 +14,8 @@ import (
 // spec is what to generate.
 type spec struct {
 	Domains, Mailboxes, Aliases int // aliases and mailboxes per domain
-	Format                     string
-	Seed                       uint64
+	Format                      string
+	Seed                        uint64
 	// Changed mailboxes: every Change-th mailbox (0: none) gets another
 	// display name, so that a plan has exactly those changes.
 	ChangeEvery int
@@ -29,7 +29,7 @@ type spec struct {
 // counts is what a generated config holds.
 type counts struct {
 	Tenants, Domains, AliasDomains, Mailboxes, Aliases, Changed int
-	ChangedAddress                                            string
+	ChangedAddress                                              string
 }
 
 // Pre-hashed passwords: a generated config holds no password.
