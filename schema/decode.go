@@ -32,15 +32,21 @@ func (d *decoder) body(n *node, v reflect.Value, what string, nameRange hcl.Rang
 	nd := v.Addr().Interface().(nodeHolder).node()
 	nd.Range = n.rng
 	nd.NameRange = nameRange
-	nd.Attrs = map[string]hcl.Range{}
-	seen := map[string]hcl.Range{}
-	for _, e := range n.entries {
-		if first, dup := seen[e.key]; dup {
+	nd.Attrs = make([]AttrRange, 0, len(n.entries))
+	seen := func(key string, upTo int) (hcl.Range, bool) {
+		for _, e := range n.entries[:upTo] {
+			if e.key == key {
+				return e.keyRange, true
+			}
+		}
+		return hcl.Range{}, false
+	}
+	for i, e := range n.entries {
+		if first, dup := seen(e.key, i); dup {
 			d.errorf(e.keyRange, fmt.Sprintf("It is already set at %s; keep one of the two.", place(first)),
 				"%s is set twice in %s", e.key, what)
 			continue
 		}
-		seen[e.key] = e.keyRange
 		f := spec.lookup(e.key, d.syn)
 		if f == nil {
 			if spec.remain != nil && e.val.kind != kindBlocks {
@@ -54,7 +60,7 @@ func (d *decoder) body(n *node, v reflect.Value, what string, nameRange hcl.Rang
 	}
 	for _, f := range spec.fields {
 		if f.required {
-			if _, ok := seen[f.key(d.syn)]; !ok {
+			if _, ok := seen(f.key(d.syn), len(n.entries)); !ok {
 				d.errorf(nameRange, fmt.Sprintf("Add %s.", example(f, d.syn)), "%s needs %s", what, f.key(d.syn))
 			}
 		}
@@ -90,7 +96,7 @@ func (d *decoder) field(e *entry, f *field, fv reflect.Value, nd *Node, what str
 		if val.kind == kindNull {
 			return
 		}
-		nd.Attrs[f.name] = val.rng
+		nd.setAttr(f.name, val.rng)
 		if val.kind == kindInvalid {
 			return
 		}
@@ -270,7 +276,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 			names[i] = string(s)
 		}
 		for i, item := range n.items {
-			nd.Attrs[fmt.Sprintf("%s.%d", key, i)] = item.rng
+			nd.setAttr(fmt.Sprintf("%s.%d", key, i), item.rng)
 			if item.kind != kindString || serviceBit(Service(strings.ToLower(item.str))) == 0 {
 				detail := "The services are imap, pop3, smtp and webmail."
 				if s := suggest(item.str, names); s != "" && item.kind == kindString {
@@ -352,7 +358,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		out := reflect.MakeSlice(t, 0, len(n.items))
 		for i, item := range n.items {
 			ek := fmt.Sprintf("%s.%d", key, i)
-			nd.Attrs[ek] = item.rng
+			nd.setAttr(ek, item.rng)
 			if item.kind == kindInvalid {
 				continue
 			}

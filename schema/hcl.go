@@ -13,6 +13,9 @@ import (
 // must be literals; the only calls allowed are env("NAME") and file("path"),
 // which stay references and are never evaluated here.
 func readHCL(filename string, src []byte) (*node, hcl.Diagnostics) {
+	if n, ok := fastHCL(filename, src); ok {
+		return n, nil
+	}
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags

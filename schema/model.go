@@ -27,13 +27,20 @@ import (
 type Node struct {
 	Range     hcl.Range            // the whole block or mapping
 	NameRange hcl.Range            // its label, or its type when unlabelled
-	Attrs     map[string]hcl.Range // each attribute's value; list elements as "name.N"
+	Attrs     []AttrRange // each attribute's value; list elements as "name.N"
+}
+
+// AttrRange is where an attribute's value was written. A block has a few
+// attributes: a slice is smaller and quicker than a map for so few.
+type AttrRange struct {
+	Name  string
+	Range hcl.Range
 }
 
 // At is the range of an attribute's value, or of the block's name when the
 // attribute is not written.
 func (n *Node) At(attr string) hcl.Range {
-	if r, ok := n.Attrs[attr]; ok {
+	if r, ok := n.attr(attr); ok {
 		return r
 	}
 	return n.NameRange
@@ -41,9 +48,22 @@ func (n *Node) At(attr string) hcl.Range {
 
 // Has reports whether the attribute is written.
 func (n *Node) Has(attr string) bool {
-	_, ok := n.Attrs[attr]
+	_, ok := n.attr(attr)
 	return ok
 }
+
+func (n *Node) attr(name string) (hcl.Range, bool) {
+	for i := range n.Attrs {
+		if n.Attrs[i].Name == name {
+			return n.Attrs[i].Range, true
+		}
+	}
+	return hcl.Range{}, false
+}
+
+// setAttr records an attribute's range. The decoder sets each name once:
+// a key written twice is reported and skipped.
+func (n *Node) setAttr(name string, r hcl.Range) { n.Attrs = append(n.Attrs, AttrRange{name, r}) }
 
 func (n *Node) node() *Node { return n }
 

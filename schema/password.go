@@ -17,14 +17,50 @@ type Sensitive struct{}
 // scheme that names them. Bare crypt strings ($6$…) are accepted too.
 var hashFormats = []struct {
 	schemes []string
-	pattern *regexp.Regexp
+	match   func(string) bool
 }{
-	{[]string{"SHA512-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$6\$(rounds=[0-9]+\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}$`)},
-	{[]string{"SHA256-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$5\$(rounds=[0-9]+\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{43}$`)},
-	{[]string{"BLF-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$2[abxy]?\$[0-9]{2}\$[./0-9A-Za-z]{53}$`)},
-	{[]string{"MD5-CRYPT", "CRYPT-MD5", "CRYPT"}, regexp.MustCompile(`^\$1\$[./0-9A-Za-z]{0,8}\$[./0-9A-Za-z]{22}$`)},
-	{[]string{"ARGON2ID"}, regexp.MustCompile(`^\$argon2id\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`)},
-	{[]string{"ARGON2I"}, regexp.MustCompile(`^\$argon2i\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`)},
+	{[]string{"SHA512-CRYPT", "CRYPT"}, shaCrypt("$6$", 86)},
+	{[]string{"SHA256-CRYPT", "CRYPT"}, shaCrypt("$5$", 43)},
+	{[]string{"BLF-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$2[abxy]?\$[0-9]{2}\$[./0-9A-Za-z]{53}$`).MatchString},
+	{[]string{"MD5-CRYPT", "CRYPT-MD5", "CRYPT"}, regexp.MustCompile(`^\$1\$[./0-9A-Za-z]{0,8}\$[./0-9A-Za-z]{22}$`).MatchString},
+	{[]string{"ARGON2ID"}, regexp.MustCompile(`^\$argon2id\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`).MatchString},
+	{[]string{"ARGON2I"}, regexp.MustCompile(`^\$argon2i\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`).MatchString},
+}
+
+// shaCrypt matches a SHA-crypt hash: prefix, optional rounds=N$, a salt of
+// 1 to 16 characters, $, and a digest of n characters. It is what
+// ^\$6\$(rounds=[0-9]+\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}$ says for
+// $6$, written out: the hashes of a large config are checked one by one.
+func shaCrypt(prefix string, n int) func(string) bool {
+	return func(h string) bool {
+		rest, ok := strings.CutPrefix(h, prefix)
+		if !ok {
+			return false
+		}
+		if r, ok := strings.CutPrefix(rest, "rounds="); ok {
+			digits, after, found := strings.Cut(r, "$")
+			if found && digits != "" && strings.Trim(digits, "0123456789") == "" && shaCryptSalt(after, n) {
+				return true
+			}
+		}
+		return shaCryptSalt(rest, n)
+	}
+}
+
+func shaCryptSalt(s string, n int) bool {
+	salt, digest, found := strings.Cut(s, "$")
+	return found && len(salt) >= 1 && len(salt) <= 16 && cryptChars(salt) && len(digest) == n && cryptChars(digest)
+}
+
+// cryptChars reports whether s is in crypt's alphabet, [./0-9A-Za-z].
+func cryptChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '.' || c == '/' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // saltedSHA are the base64 schemes, with the digest size they carry.
@@ -33,12 +69,32 @@ var saltedSHA = map[string]int{"SSHA512": 64, "SSHA256": 32}
 // plaintextSchemes store the password itself.
 var plaintextSchemes = map[string]bool{"PLAIN": true, "CLEAR": true, "CLEARTEXT": true, "PLAIN-TRUNC": true}
 
-var schemePrefix = regexp.MustCompile(`^\{([A-Za-z0-9.-]+)\}(.*)$`)
+// schemePrefixMatch splits "{SCHEME}rest", as ^\{([A-Za-z0-9.-]+)\}(.*)$ would:
+// it returns nil when h has no scheme.
+func schemePrefixMatch(h string) []string {
+	if !strings.HasPrefix(h, "{") {
+		return nil
+	}
+	scheme, rest, found := strings.Cut(h[1:], "}")
+	if !found || scheme == "" {
+		return nil
+	}
+	for i := 0; i < len(scheme); i++ {
+		c := scheme[i]
+		if !(c == '.' || c == '-' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return nil
+		}
+	}
+	if strings.Contains(rest, "\n") {
+		return nil // . does not match a newline
+	}
+	return []string{h, scheme, rest}
+}
 
 // HashScheme is the Dovecot scheme of a hash checkHash accepts, e.g.
 // "SHA512-CRYPT" for both "{SHA512-CRYPT}$6$…" and "$6$…".
 func HashScheme(h string) string {
-	if m := schemePrefix.FindStringSubmatch(h); m != nil {
+	if m := schemePrefixMatch(h); m != nil {
 		s := strings.ToUpper(m[1])
 		if s == "CRYPT-MD5" {
 			return "MD5-CRYPT"
@@ -49,7 +105,7 @@ func HashScheme(h string) string {
 		h = m[2]
 	}
 	for _, f := range hashFormats {
-		if f.pattern.MatchString(h) {
+		if f.match(h) {
 			return f.schemes[0]
 		}
 	}
@@ -70,7 +126,7 @@ const (
 func checkHash(h string) hashProblem {
 	body := h
 	scheme := ""
-	if m := schemePrefix.FindStringSubmatch(h); m != nil {
+	if m := schemePrefixMatch(h); m != nil {
 		scheme, body = strings.ToUpper(m[1]), m[2]
 		if plaintextSchemes[scheme] {
 			return hashPlaintext
@@ -93,7 +149,7 @@ func checkHash(h string) hashProblem {
 		if scheme != "" && !contains(f.schemes, scheme) {
 			continue
 		}
-		if f.pattern.MatchString(body) {
+		if f.match(body) {
 			return hashOK
 		}
 	}

@@ -45,7 +45,7 @@ FUZZTIME=${FUZZTIME:-20s}
 if [ "$FUZZTIME" != "0" ]; then
   # Minimising a new input takes up to a minute by default and stalls a
   # short run; two seconds is plenty for inputs this small.
-  for target in FuzzLoadHCL FuzzLoadYAML FuzzFormat; do
+  for target in FuzzLoadHCL FuzzLoadYAML FuzzFormat FuzzFastHCL; do
     echo "== fuzz $target ($FUZZTIME)"
     # go test -fuzz can end with "context deadline exceeded" when the time
     # runs out while it minimises a new input, with no failing input found:

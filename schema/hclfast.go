@@ -1,0 +1,397 @@
+package schema
+
+import (
+	"bytes"
+	"unicode/utf8"
+
+	"github.com/apparentlymart/go-textseg/v15/textseg"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/text/unicode/norm"
+)
+
+// fastHCL reads the plain HCL most configs are written in — blocks with
+// quoted labels, one attribute per line, literal values, lists, env() and
+// file() — straight into the syntax-neutral tree, without building
+// hclsyntax's tokens and syntax tree, which cost most of the time and
+// memory of loading a large config. It gives the same tree, ranges
+// included, as readHCL gives through hclsyntax (TestFastHCL and
+// FuzzFastHCL hold it to that), and declines (ok false) at anything else:
+// comments in /* */, heredocs, objects, expressions, single-line blocks,
+// and every error, which hclsyntax then reads and reports.
+func fastHCL(filename string, src []byte) (n *node, ok bool) {
+	for _, c := range src {
+		if c == '\r' || c == 0 {
+			return nil, false
+		}
+	}
+	if !utf8.Valid(src) || len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
+		return nil, false
+	}
+	p := &fastParser{src: src, file: filename, line: 1, col: 1}
+	// hclsyntax's file body starts at its first token: past any blanks,
+	// and past a comment that ends the file without a newline.
+	p.spaces()
+	start := p.pos()
+	onlyComment := !bytes.Contains(src[p.i:], []byte("\n")) && (p.peek() == '#' || p.peek() == '/')
+	body, ok := p.body(true)
+	if !ok {
+		return nil, false
+	}
+	if onlyComment {
+		start = p.pos()
+	}
+	body.rng = hcl.Range{Filename: filename, Start: start, End: p.pos()}
+	return body, true
+}
+
+type fastParser struct {
+	src       []byte
+	file      string
+	i         int // byte offset
+	line, col int
+}
+
+func (p *fastParser) pos() hcl.Pos { return hcl.Pos{Line: p.line, Column: p.col, Byte: p.i} }
+
+func (p *fastParser) rangeFrom(start hcl.Pos) hcl.Range {
+	return hcl.Range{Filename: p.file, Start: start, End: p.pos()}
+}
+
+func (p *fastParser) eof() bool { return p.i >= len(p.src) }
+
+func (p *fastParser) peek() byte {
+	if p.i < len(p.src) {
+		return p.src[p.i]
+	}
+	return 0
+}
+
+// advance moves to byte j, counting columns as hclsyntax does: one per
+// grapheme cluster.
+func (p *fastParser) advance(j int) {
+	seg := p.src[p.i:j]
+	ascii := true
+	for _, c := range seg {
+		if c >= utf8.RuneSelf || c == '\n' {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		p.col += len(seg)
+		p.i = j
+		return
+	}
+	for len(seg) > 0 {
+		adv, cluster, _ := textseg.ScanGraphemeClusters(seg, true)
+		if len(cluster) == 1 && cluster[0] == '\n' {
+			p.line++
+			p.col = 1
+		} else {
+			p.col++
+		}
+		seg = seg[adv:]
+	}
+	p.i = j
+}
+
+// spaces skips blanks within a line.
+func (p *fastParser) spaces() {
+	j := p.i
+	for j < len(p.src) && (p.src[j] == ' ' || p.src[j] == '\t') {
+		j++
+	}
+	p.advance(j)
+}
+
+// comment skips a # or // comment up to the end of its line, newline not
+// included. It reports whether the line ends here: a comment, a newline or
+// the end of the file.
+func (p *fastParser) endOfLine() bool {
+	p.spaces()
+	if p.eof() || p.peek() == '\n' {
+		return true
+	}
+	if p.peek() == '#' || (p.peek() == '/' && p.i+1 < len(p.src) && p.src[p.i+1] == '/') {
+		j := p.i
+		for j < len(p.src) && p.src[j] != '\n' {
+			j++
+		}
+		p.advance(j)
+		return true
+	}
+	return false
+}
+
+// blank skips blanks, newlines and line comments; it declines a /* */
+// comment.
+func (p *fastParser) blank() bool {
+	for {
+		if !p.endOfLine() {
+			return !(p.peek() == '/' && p.i+1 < len(p.src) && p.src[p.i+1] == '*')
+		}
+		if p.eof() {
+			return true
+		}
+		p.advance(p.i + 1) // the newline
+	}
+}
+
+func identStart(c byte) bool { return c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z') }
+
+func identPart(c byte) bool { return identStart(c) || c == '-' || (c >= '0' && c <= '9') }
+
+func (p *fastParser) ident() (string, hcl.Range, bool) {
+	if p.eof() || !identStart(p.peek()) {
+		return "", hcl.Range{}, false
+	}
+	start := p.pos()
+	j := p.i + 1
+	for j < len(p.src) && identPart(p.src[j]) {
+		j++
+	}
+	if j < len(p.src) && p.src[j] >= utf8.RuneSelf {
+		return "", hcl.Range{}, false // a Unicode identifier: leave it to hclsyntax
+	}
+	name := string(p.src[p.i:j])
+	p.advance(j)
+	return name, p.rangeFrom(start), true
+}
+
+// body reads attributes and blocks up to the closing brace (not read) or,
+// at the top, the end of the file.
+func (p *fastParser) body(top bool) (*node, bool) {
+	n := &node{kind: kindMap, block: true}
+	groups := map[string]*node{}
+	attrs := map[string]bool{}
+	for {
+		if !p.blank() {
+			return nil, false
+		}
+		if p.eof() {
+			return n, top
+		}
+		if p.peek() == '}' {
+			return n, !top
+		}
+		name, nameRng, ok := p.ident()
+		if !ok {
+			return nil, false
+		}
+		p.spaces()
+		if p.peek() == '=' {
+			if attrs[name] {
+				return nil, false // redefined: hclsyntax reports it
+			}
+			attrs[name] = true
+			p.advance(p.i + 1)
+			p.spaces()
+			val, ok := p.value()
+			if !ok || !p.endOfLine() {
+				return nil, false
+			}
+			n.entries = append(n.entries, &entry{key: name, keyRange: nameRng, val: val})
+			continue
+		}
+		item := &node{kind: kindMap, block: true}
+		for p.peek() == '"' {
+			s, rng, ok := p.quoted()
+			if !ok {
+				return nil, false
+			}
+			item.labels = append(item.labels, label{name: s, rng: rng})
+			p.spaces()
+		}
+		if p.peek() != '{' {
+			return nil, false
+		}
+		p.advance(p.i + 1)
+		p.spaces()
+		if p.peek() == '}' {
+			// An empty block on one line.
+		} else {
+			if !p.endOfLine() || p.eof() {
+				return nil, false
+			}
+			inner, ok := p.body(false)
+			if !ok {
+				return nil, false
+			}
+			item.entries = inner.entries
+			if p.col != 1+p.indentOfLine() {
+				return nil, false // a closing brace after other text on its line
+			}
+		}
+		closeStart := p.pos()
+		p.advance(p.i + 1)
+		item.rng = hcl.RangeBetween(nameRng, p.rangeFrom(closeStart))
+		if !p.endOfLine() {
+			return nil, false
+		}
+		g, seen := groups[name]
+		if !seen {
+			g = &node{kind: kindBlocks, rng: item.rng, block: true}
+			groups[name] = g
+			n.entries = append(n.entries, &entry{key: name, keyRange: nameRng, val: g})
+		}
+		g.items = append(g.items, item)
+	}
+}
+
+// indentOfLine is how many blanks start the current line before p.i.
+func (p *fastParser) indentOfLine() int {
+	j := p.i
+	for j > 0 && p.src[j-1] != '\n' {
+		j--
+	}
+	k := j
+	for k < p.i && (p.src[k] == ' ' || p.src[k] == '\t') {
+		k++
+	}
+	if k != p.i {
+		return -1
+	}
+	return k - j
+}
+
+// quoted reads a quoted string without interpolation; its range covers the
+// quotes.
+func (p *fastParser) quoted() (string, hcl.Range, bool) {
+	start := p.pos()
+	p.advance(p.i + 1)
+	j := p.i
+	var buf []byte
+	plain := true
+	for ; ; j++ {
+		if j >= len(p.src) || p.src[j] == '\n' {
+			return "", hcl.Range{}, false
+		}
+		c := p.src[j]
+		if c == '"' {
+			break
+		}
+		if (c == '$' || c == '%') && j+1 < len(p.src) && p.src[j+1] == '{' {
+			return "", hcl.Range{}, false // a template
+		}
+		if c == '\\' {
+			if j+1 >= len(p.src) {
+				return "", hcl.Range{}, false
+			}
+			if plain {
+				buf, plain = append(buf, p.src[p.i:j]...), false
+			}
+			j++
+			switch p.src[j] {
+			case 'n':
+				buf = append(buf, '\n')
+			case 't':
+				buf = append(buf, '\t')
+			case 'r':
+				buf = append(buf, '\r')
+			case '"', '\\':
+				buf = append(buf, p.src[j])
+			default:
+				return "", hcl.Range{}, false
+			}
+			continue
+		}
+		if !plain {
+			buf = append(buf, c)
+		}
+	}
+	s := string(p.src[p.i:j])
+	if !plain {
+		s = string(buf)
+	}
+	p.advance(j)
+	p.advance(j + 1)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			s = norm.NFC.String(s) // as cty keeps every string
+			break
+		}
+	}
+	return s, p.rangeFrom(start), true
+}
+
+// value reads a literal: string, number, bool, null, list, env() or file().
+func (p *fastParser) value() (*node, bool) {
+	start := p.pos()
+	switch c := p.peek(); {
+	case c == '"':
+		s, rng, ok := p.quoted()
+		return &node{kind: kindString, rng: rng, str: s}, ok
+	case c >= '0' && c <= '9':
+		j := p.i
+		for j < len(p.src) && p.src[j] >= '0' && p.src[j] <= '9' {
+			j++
+		}
+		if j < len(p.src) && (p.src[j] == '.' || p.src[j] == 'e' || p.src[j] == 'E' || identPart(p.src[j])) {
+			return nil, false // fractions and exponents: hclsyntax's
+		}
+		v, err := cty.ParseNumberVal(string(p.src[p.i:j]))
+		if err != nil {
+			return nil, false
+		}
+		p.advance(j)
+		return &node{kind: kindNumber, rng: p.rangeFrom(start), num: v.AsBigFloat()}, true
+	case c == '[':
+		p.advance(p.i + 1)
+		n := &node{kind: kindList}
+		for {
+			if !p.blank() || p.eof() {
+				return nil, false
+			}
+			if p.peek() == ']' {
+				break
+			}
+			item, ok := p.value()
+			if !ok || !p.blank() {
+				return nil, false
+			}
+			n.items = append(n.items, item)
+			if p.peek() == ',' {
+				p.advance(p.i + 1)
+				continue
+			}
+			if p.peek() != ']' {
+				return nil, false
+			}
+		}
+		p.advance(p.i + 1)
+		n.rng = p.rangeFrom(start)
+		return n, true
+	case identStart(c):
+		name, rng, ok := p.ident()
+		if !ok {
+			return nil, false
+		}
+		switch name {
+		case "true", "false":
+			return &node{kind: kindBool, rng: rng, boolean: name == "true"}, true
+		case "null":
+			return &node{kind: kindNull, rng: rng}, true
+		case "env", "file":
+			if p.peek() != '(' {
+				return nil, false
+			}
+			p.advance(p.i + 1)
+			p.spaces()
+			if p.peek() != '"' {
+				return nil, false
+			}
+			arg, _, ok := p.quoted()
+			if !ok {
+				return nil, false
+			}
+			p.spaces()
+			if p.peek() != ')' {
+				return nil, false
+			}
+			p.advance(p.i + 1)
+			return &node{kind: kindRef, rng: p.rangeFrom(start), str: name, arg: arg}, true
+		}
+	}
+	return nil, false
+}
