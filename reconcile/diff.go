@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
@@ -13,8 +14,15 @@ import (
 // returns the plan. It is pure: it reads nothing but its arguments, so the
 // same inputs give the same plan, byte for byte.
 func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
-	p := &Plan{FormatVersion: FormatVersion, Changes: []*Change{}, LiveFingerprint: live.Fingerprint()}
-	var errs []error
+	// The backends, the zones and the fingerprint are compared at once:
+	// they share only what they read.
+	var wg sync.WaitGroup
+	p := &Plan{FormatVersion: FormatVersion, Changes: []*Change{}}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.LiveFingerprint = live.Fingerprint()
+	}()
 	names := map[string]bool{}
 	for name := range want.Mail {
 		names[name] = true
@@ -22,6 +30,7 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 	for name := range live.Mail {
 		names[name] = true
 	}
+	var mds []*mailDiff
 	for _, name := range sortedNames(names) {
 		have := live.Mail[name]
 		if have == nil {
@@ -32,15 +41,24 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 			w = &mail.State{}
 		}
 		md := &mailDiff{cfg: cfg, backend: name, want: w, have: have, token: live.Token}
-		md.run()
-		p.Changes = append(p.Changes, md.changes...)
-		p.Notes = append(p.Notes, md.notes...)
-		errs = append(errs, md.errs...)
+		mds = append(mds, md)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			md.run()
+		}()
 	}
 	doms := MailDNS(cfg, live.Token, live.DKIMKey)
 	dd := &dnsDiff{cfg: cfg, live: live}
 	for _, d := range doms {
 		dd.domain(d)
+	}
+	wg.Wait()
+	var errs []error
+	for _, md := range mds {
+		p.Changes = append(p.Changes, md.changes...)
+		p.Notes = append(p.Notes, md.notes...)
+		errs = append(errs, md.errs...)
 	}
 	p.Changes = append(p.Changes, dd.changes...)
 	errs = append(errs, dd.errs...)

@@ -19,6 +19,33 @@ type dnsDiff struct {
 	changes []*Change
 	errs    []error
 	created map[string]bool // provider/zone of zones this plan creates
+
+	// Built once, for every domain: the PEC hosts of the config, and the
+	// live DKIM selectors by domain.
+	pecHosts  map[string]bool
+	selectors map[string][]string
+}
+
+// indexes builds what every domain's comparison looks up, once, so that
+// comparing n domains stays linear.
+func (d *dnsDiff) indexes() {
+	if d.pecHosts != nil {
+		return
+	}
+	d.pecHosts = map[string]bool{schema.DefaultPECHost + ".": true}
+	for _, t := range d.cfg.Tenants {
+		for _, x := range t.Domains {
+			if x.PEC != nil && x.PEC.Host != "" {
+				d.pecHosts[strings.ToLower(strings.TrimSuffix(x.PEC.Host, "."))+"."] = true
+			}
+		}
+	}
+	d.selectors = map[string][]string{}
+	for _, st := range d.live.Mail {
+		for _, key := range st.DKIMKeys {
+			d.selectors[key.Domain] = append(d.selectors[key.Domain], key.Selector)
+		}
+	}
 }
 
 // setKey identifies what one change manages: in a zone, the records of a
@@ -235,12 +262,8 @@ func (d *dnsDiff) leftovers(dd *DomainDNS, provider, zone string, sets map[setKe
 		candidates[dns.Key{Name: rel(n), Type: "SRV"}] = ours.srv
 	}
 	candidates[dns.Key{Name: rel("cert"), Type: "MX"}] = ours.pec
-	for _, st := range d.live.Mail {
-		for _, key := range st.DKIMKeys {
-			if key.Domain == dd.Domain {
-				candidates[dns.Key{Name: rel(key.Selector + "._domainkey"), Type: "TXT"}] = ours.dkim
-			}
-		}
+	for _, sel := range d.selectors[dd.Domain] {
+		candidates[dns.Key{Name: rel(sel + "._domainkey"), Type: "TXT"}] = ours.dkim
 	}
 	for _, rr := range d.live.DNS[provider].Records[zone] {
 		label, under := strings.CutSuffix(libdns.AbsoluteName(rr.Name, zone), "."+dd.Domain+".")
@@ -298,14 +321,8 @@ func (d *dnsDiff) oursLooking(dd *DomainDNS) oursLooking {
 		hostsSet[strings.ToLower(h)+"."] = true
 	}
 	webmails[webmailHost(cfg.Platform.WebmailURL)+"."] = true
-	pecHosts := map[string]bool{schema.DefaultPECHost + ".": true}
-	for _, t := range cfg.Tenants {
-		for _, x := range t.Domains {
-			if x.PEC != nil && x.PEC.Host != "" {
-				pecHosts[strings.ToLower(strings.TrimSuffix(x.PEC.Host, "."))+"."] = true
-			}
-		}
-	}
+	d.indexes()
+	pecHosts := d.pecHosts
 	target := func(rr libdns.RR) string {
 		f := strings.Fields(rr.Data)
 		if len(f) == 0 {

@@ -227,11 +227,13 @@ func relName(name, zone string) string {
 	return n
 }
 
+var txtEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 // QuoteTXT turns TXT text into zone-file data: quoted, with quotes and
 // backslashes escaped, in strings of at most 255 bytes.
 func QuoteTXT(s string) string {
 	var b strings.Builder
-	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	esc := txtEscaper
 	for first := true; first || len(s) > 0; first = false {
 		n := min(len(s), 255)
 		if !first {

@@ -45,16 +45,17 @@ FUZZTIME=${FUZZTIME:-20s}
 if [ "$FUZZTIME" != "0" ]; then
   # Minimising a new input takes up to a minute by default and stalls a
   # short run; two seconds is plenty for inputs this small.
-  for target in FuzzLoadHCL FuzzLoadYAML FuzzFormat FuzzFastHCL; do
+  for pair in schema:FuzzLoadHCL schema:FuzzLoadYAML schema:FuzzFormat schema:FuzzFastHCL schema:FuzzHashMatchers providers/dns:FuzzNormalize; do
+    pkg=./${pair%%:*} target=${pair#*:}
     echo "== fuzz $target ($FUZZTIME)"
     # go test -fuzz can end with "context deadline exceeded" when the time
     # runs out while it minimises a new input, with no failing input found:
     # that run is repeated once; a real failure writes its input to testdata.
-    if ! out=$(go test ./schema -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 2s 2>&1); then
+    if ! out=$(go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 2s 2>&1); then
       echo "$out"
       if grep -q "context deadline exceeded" <<<"$out" && ! grep -q "Failing input written" <<<"$out"; then
         echo "== fuzz $target: the run ended during minimisation; running it again"
-        go test ./schema -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 2s
+        go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 2s
       else
         exit 1
       fi

@@ -32,3 +32,52 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("a TXT longer than 255 bytes does not survive: %v %q", err, got.Data)
 	}
 }
+
+// normalizeSeeds are records of the shapes mail DNS has, and some that
+// are not plain.
+var normalizeSeeds = []libdns.RR{
+	{Name: "@", TTL: time.Hour, Type: "MX", Data: "10 Mail.Acme.Example."},
+	{Name: "@", TTL: time.Hour, Type: "MX", Data: "010 mail"},
+	{Name: "@", TTL: time.Hour, Type: "TXT", Data: `v=spf1 mx "quoted" \ ~all`},
+	{Name: "caffè", TTL: time.Hour, Type: "TXT", Data: "caffè"},
+	{Name: "_imaps._tcp", TTL: time.Minute, Type: "SRV", Data: "0 1 993 Mail.Acme.Example."},
+	{Name: "Mail", TTL: time.Hour, Type: "A", Data: "203.0.113.10"},
+	{Name: "mail", TTL: time.Hour, Type: "A", Data: "203.0.113.010"},
+	{Name: "mail", TTL: time.Hour, Type: "AAAA", Data: "2001:DB8::1"},
+	{Name: "mail", TTL: time.Hour, Type: "AAAA", Data: "2001:db8::1"},
+	{Name: "autoconfig", TTL: 90 * time.Second, Type: "CNAME", Data: "Webmail.Example.Net."},
+	{Name: "*", TTL: time.Hour, Type: "CNAME", Data: "x."},
+	{Name: "cert", TTL: 1500 * time.Millisecond, Type: "NS", Data: "ns1.example.net."},
+	{Name: "a.b", TTL: time.Hour, Type: "CAA", Data: `0 issue "letsencrypt.org"`},
+}
+
+func TestNormalizeFast(t *testing.T) {
+	for _, rr := range normalizeSeeds {
+		sameNormalized(t, "acme.example.", rr)
+	}
+}
+
+// sameNormalized checks that where the fast path normalizes a record, it
+// gives what the zone-file parser gives.
+func sameNormalized(t *testing.T, zone string, rr libdns.RR) {
+	fast, ok := normalizeFast(zone, rr)
+	if !ok {
+		return
+	}
+	slow, err := normalizeSlow(zone, rr)
+	if err != nil {
+		t.Fatalf("%s %+v: the fast path normalizes what the parser refuses: %v", zone, rr, err)
+	}
+	if diff := cmp.Diff(slow, fast); diff != "" {
+		t.Fatalf("%s %+v (-parser +fast):\n%s", zone, rr, diff)
+	}
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, rr := range normalizeSeeds {
+		f.Add("acme.example.", rr.Name, int64(rr.TTL), rr.Type, rr.Data)
+	}
+	f.Fuzz(func(t *testing.T, zone, name string, ttl int64, typ, data string) {
+		sameNormalized(t, zone, libdns.RR{Name: name, TTL: time.Duration(ttl), Type: typ, Data: data})
+	})
+}
