@@ -11,6 +11,8 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/mailform/mailform/internal/synth"
 )
 
 func main() {
@@ -38,8 +40,8 @@ func specFlags() []cli.Flag {
 	}
 }
 
-func specOf(c *cli.Context) spec {
-	return spec{Domains: c.Int("domains"), Mailboxes: c.Int("mailboxes-per-domain"), Aliases: c.Int("aliases-per-domain"),
+func specOf(c *cli.Context) synth.Spec {
+	return synth.Spec{Domains: c.Int("domains"), Mailboxes: c.Int("mailboxes-per-domain"), Aliases: c.Int("aliases-per-domain"),
 		Format: c.String("format"), Seed: c.Uint64("seed")}
 }
 
@@ -62,7 +64,7 @@ files.`,
 			if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
 				return fmt.Errorf("%s is not empty", out)
 			}
-			n, err := generate(out, specOf(c))
+			n, err := synth.Generate(out, specOf(c))
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/mailform/mailform/internal/synth"
 )
 
 func runCommand() *cli.Command {
@@ -61,7 +63,7 @@ Without --mailform the binary is built from this module first.`,
 				defer os.RemoveAll(filepath.Dir(bin))
 			}
 			cfg := filepath.Join(dir, "config")
-			n, err := generate(cfg, s)
+			n, err := synth.Generate(cfg, s)
 			if err != nil {
 				return err
 			}
@@ -82,7 +84,7 @@ Without --mailform the binary is built from this module first.`,
 			// One mailbox changed.
 			one := s
 			one.ChangeOne, one.NoZones = true, true
-			n1, err := generate(cfg, one)
+			n1, err := synth.Generate(cfg, one)
 			if err != nil {
 				return err
 			}
@@ -95,7 +97,7 @@ Without --mailform the binary is built from this module first.`,
 			// 1 % of the mailboxes changed.
 			pct := s
 			pct.ChangeEvery, pct.NoZones = 100, true
-			n2, err := generate(cfg, pct)
+			n2, err := synth.Generate(cfg, pct)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,8 @@
-package main
+// Package synth writes a synthetic reseller — config and zone files — for
+// mailform-bench and the Go benchmarks: tenants of 1 to 500 domains, every
+// branding mode, alias domains, catch-alls, forwards and pre-hashed
+// passwords. The same spec writes the same files.
+package synth
 
 import (
 	"bufio"
@@ -11,8 +15,8 @@ import (
 	"github.com/mailform/mailform/schema"
 )
 
-// spec is what to generate.
-type spec struct {
+// Spec is what to generate.
+type Spec struct {
 	Domains, Mailboxes, Aliases int // aliases and mailboxes per domain
 	Format                      string
 	Seed                        uint64
@@ -26,8 +30,8 @@ type spec struct {
 	NoZones bool
 }
 
-// counts is what a generated config holds.
-type counts struct {
+// Counts is what a generated config holds.
+type Counts struct {
 	Tenants, Domains, AliasDomains, Mailboxes, Aliases, Changed int
 	ChangedAddress                                              string
 }
@@ -49,12 +53,12 @@ var (
 
 const brandDomain = "brand-reseller.example"
 
-// generate writes a synthetic reseller into dir: a platform file, one file
+// Generate writes a synthetic reseller into dir: a platform file, one file
 // per tenant, and a zone file per domain and alias domain holding the
 // records a customer's zone has besides mail (website, verifications,
 // CAA).
-func generate(dir string, s spec) (counts, error) {
-	var c counts
+func Generate(dir string, s Spec) (Counts, error) {
+	var c Counts
 	if s.Format != "hcl" && s.Format != "yaml" {
 		return c, fmt.Errorf("--format %q: want hcl or yaml", s.Format)
 	}
@@ -119,9 +123,9 @@ func platformBlocks() []*block {
 
 type generator struct {
 	rng    *rand.Rand
-	spec   spec
+	spec   Spec
 	zones  string
-	counts *counts
+	counts *Counts
 	next   int // domain number
 }
 

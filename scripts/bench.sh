@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs mailform-bench at 1,000, 10,000 and 50,000 domains (10 mailboxes and
+# 2 aliases each) and prints each step's figures side by side, with the
+# growth factor from one size to the next: linear cost gives 10x and 5x.
+#
+# Usage: scripts/bench.sh              (SIZES="1000 10000 50000" by default)
+#        SIZES="1000 10000" FORMAT=yaml scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-"1000 10000 50000"}
+FORMAT=${FORMAT:-hcl}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+go build -o "$out/mailform" ./cmd/mailform
+go build -o "$out/mailform-bench" ./cmd/mailform-bench
+for n in $SIZES; do
+  echo "== $n domains" >&2
+  "$out/mailform-bench" run --domains "$n" --format "$FORMAT" --mailform "$out/mailform" | tee "$out/$n.txt" >&2
+done
+
+# One row per step: seconds and peak MB at each size, then the growth of
+# the seconds from each size to the next.
+awk -v sizes="$SIZES" '
+  BEGIN { n = split(sizes, size, " ") }
+  FNR == 1 { file++ }
+  /^#/ || /^step / { next }
+  {
+    if (!($1 in seen)) { seen[$1] = 1; order[++steps] = $1 }
+    secs[$1, file] = $2; rss[$1, file] = $3
+  }
+  END {
+    printf "%-18s", "step"
+    for (i = 1; i <= n; i++) printf " %14s", size[i] " s/MB"
+    for (i = 2; i <= n; i++) printf " %9s", "x" size[i] / size[i-1]
+    printf "\n"
+    for (s = 1; s <= steps; s++) {
+      st = order[s]
+      printf "%-18s", st
+      for (i = 1; i <= n; i++) printf " %8.2f/%5d", secs[st, i], rss[st, i]
+      for (i = 2; i <= n; i++) {
+        g = (secs[st, i-1] > 0) ? secs[st, i] / secs[st, i-1] : 0
+        printf " %9.1f", g
+      }
+      printf "\n"
+    }
+  }' $(for n in $SIZES; do echo "$out/$n.txt"; done)
