@@ -212,14 +212,7 @@ func hostAddresses(ctx context.Context, host string, servers []dnsquery.Server, 
 				break
 			}
 			answered = true
-			for _, rr := range a.RRs {
-				switch x := rr.(type) {
-				case *mdns.A:
-					addrs = append(addrs, x.A.String())
-				case *mdns.AAAA:
-					addrs = append(addrs, x.AAAA.String())
-				}
-			}
+			addrs = append(addrs, dnsquery.Addrs(a.RRs)...)
 		}
 		if len(addrs) > 0 {
 			return addrs, nil

@@ -126,18 +126,13 @@ func (r Resolver) servers(ctx context.Context, nsSet, glue []mdns.RR) []Server {
 			continue
 		}
 		host := mdns.CanonicalName(ns.Ns)
-		var addrs []string
+		var own []mdns.RR
 		for _, g := range glue {
-			if mdns.CanonicalName(g.Header().Name) != host {
-				continue
-			}
-			switch a := g.(type) {
-			case *mdns.A:
-				addrs = append(addrs, a.A.String())
-			case *mdns.AAAA:
-				addrs = append(addrs, a.AAAA.String())
+			if mdns.CanonicalName(g.Header().Name) == host {
+				own = append(own, g)
 			}
 		}
+		addrs := Addrs(own)
 		if len(addrs) == 0 {
 			addrs, _ = r.Addresses(ctx, host)
 		}
@@ -167,16 +162,23 @@ func (r Resolver) Addresses(ctx context.Context, host string) ([]string, error) 
 		if err != nil {
 			return nil, err
 		}
-		for _, rr := range m.Answer {
-			switch a := rr.(type) {
-			case *mdns.A:
-				out = append(out, a.A.String())
-			case *mdns.AAAA:
-				out = append(out, a.AAAA.String())
-			}
-		}
+		out = append(out, Addrs(m.Answer)...)
 	}
 	return out, nil
+}
+
+// Addrs lists the addresses of the A and AAAA records among rrs.
+func Addrs(rrs []mdns.RR) []string {
+	var out []string
+	for _, rr := range rrs {
+		switch a := rr.(type) {
+		case *mdns.A:
+			out = append(out, a.A.String())
+		case *mdns.AAAA:
+			out = append(out, a.AAAA.String())
+		}
+	}
+	return out
 }
 
 // Ask sends one query to server, over UDP and again over TCP when the

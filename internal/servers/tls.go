@@ -112,11 +112,19 @@ func (c Cert) Write(dir string) error {
 // certificate check can tell. It returns the port.
 func ServeTLS(t testing.TB, cert Cert) int {
 	t.Helper()
+	return ServeStartTLS(t, cert, nil)
+}
+
+// ServeStartTLS is ServeTLS with a plain-text dialogue first, such as an
+// IMAP greeting and STARTTLS: TLS starts when dialogue returns true, and
+// the connection closes when it returns false.
+func ServeStartTLS(t testing.TB, cert Cert, dialogue func(conn net.Conn) bool) int {
+	t.Helper()
 	pair, err := tls.X509KeyPair(cert.CertPEM, cert.KeyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +138,10 @@ func ServeTLS(t testing.TB, cert Cert) int {
 			go func() {
 				defer conn.Close()
 				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				conn.(*tls.Conn).Handshake()
+				if dialogue != nil && !dialogue(conn) {
+					return
+				}
+				tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{pair}}).Handshake()
 			}()
 		}
 	}()

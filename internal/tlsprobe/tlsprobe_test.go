@@ -3,7 +3,6 @@ package tlsprobe
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -22,64 +21,41 @@ import (
 // cert. It returns its address.
 func serve(t *testing.T, proto string, cert servers.Cert, refuse bool) string {
 	t.Helper()
-	pair, err := tls.X509KeyPair(cert.CertPEM, cert.KeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
+	port := servers.ServeStartTLS(t, cert, func(conn net.Conn) bool {
+		r := bufio.NewReader(conn)
+		say := func(s string) { fmt.Fprintf(conn, "%s\r\n", s) }
+		switch proto {
+		case IMAP:
+			say("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready")
+			line, _ := r.ReadString('\n')
+			tag, _, _ := strings.Cut(line, " ")
+			if refuse {
+				say(tag + " BAD STARTTLS not available")
+				return false
 			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				r := bufio.NewReader(conn)
-				say := func(s string) { fmt.Fprintf(conn, "%s\r\n", s) }
-				ok := true
-				switch proto {
-				case IMAP:
-					say("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready")
-					line, _ := r.ReadString('\n')
-					tag, _, _ := strings.Cut(line, " ")
-					if ok = !refuse; ok {
-						say(tag + " OK Begin TLS negotiation now")
-					} else {
-						say(tag + " BAD STARTTLS not available")
-					}
-				case POP3:
-					say("+OK ready")
-					r.ReadString('\n')
-					if ok = !refuse; ok {
-						say("+OK Begin TLS negotiation")
-					} else {
-						say("-ERR no TLS")
-					}
-				case SMTP:
-					say("220 mx.test ESMTP")
-					r.ReadString('\n')
-					if refuse {
-						say("250-mx.test\r\n250 AUTH PLAIN")
-						return
-					}
-					say("250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS")
-					r.ReadString('\n')
-					say("220 2.0.0 Ready to start TLS")
-				}
-				if !ok {
-					return
-				}
-				tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{pair}}).Handshake()
-			}()
+			say(tag + " OK Begin TLS negotiation now")
+		case POP3:
+			say("+OK ready")
+			r.ReadString('\n')
+			if refuse {
+				say("-ERR no TLS")
+				return false
+			}
+			say("+OK Begin TLS negotiation")
+		case SMTP:
+			say("220 mx.test ESMTP")
+			r.ReadString('\n')
+			if refuse {
+				say("250-mx.test\r\n250 AUTH PLAIN")
+				return false
+			}
+			say("250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS")
+			r.ReadString('\n')
+			say("220 2.0.0 Ready to start TLS")
 		}
-	}()
-	return ln.Addr().String()
+		return true
+	})
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 func TestProbe(t *testing.T) {
