@@ -29,7 +29,7 @@ func applied(b *testing.B, n int) (*schema.Config, *Desired, *Providers) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { provs.Close() })
-	p, _, d, err := MakePlan(ctx, cfg, srcs, env, provs, PlanOptions{})
+	p, _, d, err := MakePlan(ctx, cfg, ConfigChecksum(srcs), env, provs, PlanOptions{})
 	if err != nil || d.HasErrors() {
 		b.Fatal(err, d)
 	}

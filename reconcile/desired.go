@@ -88,7 +88,7 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 	md := &mail.Domain{
 		Name: d.Name, Tenant: t.Name, Branding: string(de.Branding), MaxMailboxes: derefOr(d.MaxMailboxes, 0),
 		MaxQuota: int64(de.MaxQuota.Value), DefaultQuota: int64(de.DefaultQuota.Value), DefaultSendLimit: de.DefaultSendLimit.Value,
-		Services: serviceNames(de.Services), AllowedIPs: d.AllowedIPs, CatchAll: d.CatchAll, Require2FA: de.Require2FA, Verified: true, Active: true,
+		Services: de.Services.Names(), AllowedIPs: d.AllowedIPs, CatchAll: d.CatchAll, Require2FA: de.Require2FA, Verified: true, Active: true,
 	}
 	if p := de.PurgeDeletedMail; p != nil {
 		md.PurgeDeletedMail = p.String()
@@ -114,7 +114,7 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 		st.AliasDomains = append(st.AliasDomains, &mail.AliasDomain{Name: a.Name, Target: d.Name, Verified: true, Active: true})
 	}
 	pm := &mail.Mailbox{Address: "postmaster@" + d.Name, Name: "Postmaster", Quota: int64(schema.PostmasterQuota),
-		Password: mail.HashPassword(NoLogin), Services: serviceNames(de.Services), AllowedIPs: d.AllowedIPs,
+		Password: mail.HashPassword(NoLogin), Services: de.Services.Names(), AllowedIPs: d.AllowedIPs,
 		SendLimit: de.DefaultSendLimit.Value, Require2FA: de.Require2FA, Postmaster: true, Active: true}
 	if p := d.Postmaster; p != nil {
 		pm.Password = b.password(p.PasswordHash, p.Password, &p.Node)
@@ -124,7 +124,7 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 		me := m.Effective
 		mm := &mail.Mailbox{
 			Address: me.Address, Name: m.DisplayName, Quota: int64(me.Quota.Value), Password: b.password(m.PasswordHash, m.Password, &m.Node),
-			Services: serviceNames(me.Services), AllowedIPs: d.AllowedIPs, SendLimit: me.SendLimit.Value, Require2FA: me.Require2FA, Active: me.Enabled,
+			Services: me.Services.Names(), AllowedIPs: d.AllowedIPs, SendLimit: me.SendLimit.Value, Require2FA: me.Require2FA, Active: me.Enabled,
 			Previous: m.MovedFrom,
 		}
 		if f := m.Forward; f != nil {
@@ -171,14 +171,6 @@ func (b *builder) password(hash, ref *schema.Secret, n *schema.Node) mail.Passwo
 		return mail.PlainPassword(v)
 	}
 	return mail.HashPassword(NoLogin)
-}
-
-func serviceNames(s schema.Services) []string {
-	var out []string
-	for _, x := range s.List() {
-		out = append(out, string(x))
-	}
-	return out
 }
 
 // startOf is when an autoresponder starts: a day starts at its midnight.

@@ -112,7 +112,7 @@ func (s *session) open() (*schema.Config, schema.Sources, *Providers) {
 func (s *session) plan(targets ...string) (*Plan, *Providers) {
 	s.t.Helper()
 	cfg, srcs, provs := s.open()
-	p, _, d, err := MakePlan(s.ctx, cfg, srcs, s.environment(), provs, PlanOptions{Targets: targets})
+	p, _, d, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{Targets: targets})
 	if err != nil || d.HasErrors() {
 		s.t.Fatalf("plan: %v %v", err, d)
 	}
@@ -366,7 +366,7 @@ func TestTarget(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	cfg, srcs, provs := s.open()
-	if _, _, _, err := MakePlan(s.ctx, cfg, srcs, s.environment(), provs, PlanOptions{Targets: []string{"tenant.acme/domain.nope"}}); err == nil {
+	if _, _, _, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{Targets: []string{"tenant.acme/domain.nope"}}); err == nil {
 		t.Error("a target that matches nothing is accepted")
 	}
 }
@@ -400,7 +400,7 @@ func TestDiffIsDeterministic(t *testing.T) {
 func TestMissingSecretAtPlan(t *testing.T) {
 	s := newSession(t, "testdata/full", map[string]string{"BRAND_PM": "x"})
 	cfg, srcs, provs := s.open()
-	_, _, diags, err := MakePlan(s.ctx, cfg, srcs, s.environment(), provs, PlanOptions{})
+	_, _, diags, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

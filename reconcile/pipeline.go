@@ -55,10 +55,10 @@ type PlanOptions struct {
 	Refresh RefreshOptions
 }
 
-// MakePlan makes a plan for a loaded, valid config: it resolves the secrets
-// (problems come back as diagnostics with their places), reads the live
-// side and diffs.
-func MakePlan(ctx context.Context, cfg *schema.Config, srcs schema.Sources, env schema.Environment, provs *Providers, opt PlanOptions) (*Plan, *Live, hcl.Diagnostics, error) {
+// MakePlan makes a plan for a loaded, valid config whose files have the
+// given ConfigChecksum: it resolves the secrets (problems come back as
+// diagnostics with their places), reads the live side and diffs.
+func MakePlan(ctx context.Context, cfg *schema.Config, checksum string, env schema.Environment, provs *Providers, opt PlanOptions) (*Plan, *Live, hcl.Diagnostics, error) {
 	want, diags := DesiredState(cfg, env)
 	if diags.HasErrors() {
 		return nil, nil, diags, nil
@@ -71,7 +71,7 @@ func MakePlan(ctx context.Context, cfg *schema.Config, srcs schema.Sources, env 
 	if err != nil {
 		return nil, live, diags, err
 	}
-	p.ConfigChecksum = ConfigChecksum(srcs)
+	p.ConfigChecksum = checksum
 	if p, err = p.Target(opt.Targets); err != nil {
 		return nil, live, diags, err
 	}

@@ -2,9 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -360,39 +357,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// Fingerprint identifies the live state: two refreshes give the same
-// fingerprint exactly when they read the same thing. Password hashes count,
-// but only through the digest.
-func (l *Live) Fingerprint() string {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	for _, name := range sortedNames(l.Mail) {
-		st := l.Mail[name]
-		fmt.Fprintf(h, "backend %s\n", name)
-		enc.Encode(st)
-		for _, m := range st.Mailboxes {
-			fmt.Fprintf(h, "%s %s\n", m.Address, m.Password.Hash)
-		}
-		for _, u := range st.RelayUsers {
-			fmt.Fprintf(h, "%s %s\n", u.Name, u.Password.Hash)
-		}
-		for _, k := range st.DKIMKeys {
-			fmt.Fprintf(h, "%s %s %s\n", k.Domain, k.Selector, k.PrivateKey)
-		}
-	}
-	for _, name := range sortedNames(l.DNS) {
-		pz := l.DNS[name]
-		fmt.Fprintf(h, "dns %s %v\n", name, pz.Zones)
-		for _, z := range sortedNames(pz.Records) {
-			lines := make([]string, len(pz.Records[z]))
-			for i, rr := range pz.Records[z] {
-				lines[i] = dns.Line(z, rr)
-			}
-			sort.Strings(lines)
-			fmt.Fprintf(h, "zone %s\n%s\n", z, strings.Join(lines, "\n"))
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

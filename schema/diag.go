@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -60,7 +61,11 @@ func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, srcs Sources, color bo
 		}
 		fmt.Fprintf(&b, "%s%s%s\n", prefix, sev, paint("1", d.Summary))
 		if _, secret := d.Extra.(Sensitive); !secret && d.Subject != nil {
-			writeSnippet(&b, *d.Subject, srcs[d.Subject.Filename], paint)
+			src, kept := srcs[d.Subject.Filename]
+			if kept && src == nil {
+				src, _ = os.ReadFile(d.Subject.Filename)
+			}
+			writeSnippet(&b, *d.Subject, src, paint)
 		}
 		if d.Detail != "" {
 			fmt.Fprintf(&b, "  %s\n", d.Detail)

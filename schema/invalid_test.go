@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -68,5 +69,31 @@ func TestDiagnosticsNeverShowSecrets(t *testing.T) {
 				t.Errorf("%s: %q is not marked sensitive", fixture, d.Summary)
 			}
 		}
+	}
+}
+
+// A diagnostic shows the same snippet whether the file's text was kept or
+// released with Sources.Names and read again.
+func TestDiagnosticsReadReleasedSources(t *testing.T) {
+	dir := filepath.Join(invalidDir, "unknown-attribute")
+	_, srcs, diags := Load(dir)
+	var kept, released strings.Builder
+	if err := WriteDiagnostics(&kept, diags, srcs, false); err != nil {
+		t.Fatal(err)
+	}
+	names := srcs.Names()
+	for name, text := range names {
+		if text != nil {
+			t.Fatalf("Names kept the text of %s", name)
+		}
+	}
+	if err := WriteDiagnostics(&released, diags, names, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(kept.String(), " | ") {
+		t.Fatalf("no snippet in:\n%s", kept.String())
+	}
+	if diff := cmp.Diff(kept.String(), released.String()); diff != "" {
+		t.Errorf("snippets differ (-kept +released):\n%s", diff)
 	}
 }

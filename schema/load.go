@@ -52,6 +52,16 @@ func syntaxOf(name string) syntax {
 // Sources maps each file read to its content, for showing source lines.
 type Sources map[string][]byte
 
+// Names is the same files without their texts, which WriteDiagnostics
+// then reads again from the files.
+func (s Sources) Names() Sources {
+	out := make(Sources, len(s))
+	for name := range s {
+		out[name] = nil
+	}
+	return out
+}
+
 // Load reads every config file of dir, merges them, fills in inherited
 // values and validates the result. It returns every problem it finds, not
 // only the first; the Config is nil only when no file could be read.

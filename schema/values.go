@@ -209,6 +209,25 @@ func (s Services) List() []Service {
 	return out
 }
 
+// Names lists the services' names in their canonical order. The lists
+// are shared, one per set, so that a hundred thousand mailboxes do not
+// each hold a copy: read them, never change them.
+func (s Services) Names() []string { return serviceNames[s&allServices] }
+
+const allServices Services = 1<<4 - 1
+
+var serviceNames = func() [allServices + 1][]string {
+	var out [allServices + 1][]string
+	for s := range out {
+		var names []string
+		for _, x := range Services(s).List() {
+			names = append(names, string(x))
+		}
+		out[s] = names[:len(names):len(names)]
+	}
+	return out
+}()
+
 func (s Services) String() string {
 	var names []string
 	for _, x := range s.List() {

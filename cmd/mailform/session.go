@@ -23,10 +23,11 @@ func osEnv() schema.Environment {
 
 // session is a loaded config with its providers open.
 type session struct {
-	dir   string
-	cfg   *schema.Config
-	srcs  schema.Sources
-	provs *reconcile.Providers
+	dir      string
+	cfg      *schema.Config
+	srcs     schema.Sources // names only: the texts are read again for a diagnostic
+	checksum string         // the files' reconcile.ConfigChecksum
+	provs    *reconcile.Providers
 }
 
 // openSession loads and validates the config in dir and opens its
@@ -41,7 +42,9 @@ func openSession(c *cli.Context, dir string) (*session, error) {
 	if err != nil {
 		return nil, cli.Exit(err.Error(), exitError)
 	}
-	return &session{dir: dir, cfg: cfg, srcs: srcs, provs: provs}, nil
+	// The files' texts are a tenth of a large config's memory and are
+	// needed again only for a diagnostic's snippet.
+	return &session{dir: dir, cfg: cfg, srcs: srcs.Names(), checksum: reconcile.ConfigChecksum(srcs), provs: provs}, nil
 }
 
 func (s *session) Close() { s.provs.Close() }
@@ -58,7 +61,7 @@ func (s *session) mailState(c *cli.Context) (*reconcile.Live, error) {
 
 // plan makes a plan, printing secret problems at their places.
 func (s *session) plan(ctx context.Context, c *cli.Context, targets []string) (*reconcile.Plan, error) {
-	p, _, diags, err := reconcile.MakePlan(ctx, s.cfg, s.srcs, osEnv(), s.provs, reconcile.PlanOptions{
+	p, _, diags, err := reconcile.MakePlan(ctx, s.cfg, s.checksum, osEnv(), s.provs, reconcile.PlanOptions{
 		Targets: targets, Refresh: reconcile.RefreshOptions{Concurrency: c.Int("concurrency")}})
 	if derr := printDiagnostics(c.App.ErrWriter, diags, s.srcs, s.dir); derr != nil {
 		return nil, derr

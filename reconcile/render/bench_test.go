@@ -30,7 +30,7 @@ func BenchmarkRender(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer provs.Close()
-	p, _, d, err := reconcile.MakePlan(context.Background(), cfg, srcs, env, provs, reconcile.PlanOptions{})
+	p, _, d, err := reconcile.MakePlan(context.Background(), cfg, reconcile.ConfigChecksum(srcs), env, provs, reconcile.PlanOptions{})
 	if err != nil || d.HasErrors() {
 		b.Fatal(err, d)
 	}

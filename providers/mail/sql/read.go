@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/schema"
 )
 
 // Read reads the whole backend, each table once.
@@ -184,17 +185,16 @@ func (r *reader) rows(query string, each func(scan) error) {
 	}
 }
 
+// services lists the services switched on, in a list shared with every
+// row alike.
 func services(imap, pop3, smtp, webmail bool) []string {
-	var out []string
-	for _, s := range []struct {
-		on   bool
-		name string
-	}{{imap, "imap"}, {pop3, "pop3"}, {smtp, "smtp"}, {webmail, "webmail"}} {
-		if s.on {
-			out = append(out, s.name)
+	var on schema.Services
+	for i, b := range []bool{imap, pop3, smtp, webmail} {
+		if b {
+			on |= schema.ServicesOf(schema.AllServices[i])
 		}
 	}
-	return out
+	return on.Names()
 }
 
 // splitList reads the comma-separated lists the tables keep.
