@@ -304,7 +304,7 @@ func compare[T any](m *mailDiff, s kindSpec[T], want, have []*T) {
 		switch {
 		case h == nil:
 			m.add(s.kind, Create, s.addr(w), k, nil, w, s.op(mail.Create, w))
-		case len(fields(h, w)) > 0:
+		case differs(h, w):
 			m.add(s.kind, Update, s.addr(w), k, h, w, s.op(mail.Update, w))
 		}
 	}

@@ -24,6 +24,7 @@ type dnsDiff struct {
 	// live DKIM selectors by domain.
 	pecHosts  map[string]bool
 	selectors map[string][]string
+	rrsets    map[string]map[dns.Key][]libdns.RR // provider/zone → the live rrsets, built when first asked
 }
 
 // indexes builds what every domain's comparison looks up, once, so that
@@ -163,14 +164,25 @@ func owns(k setKey, sets map[setKey]*set, rr libdns.RR) bool {
 	return true
 }
 
+// liveSet is the live rrset of a name and type. A zone's records are
+// grouped once, so that a zone holding many domains is not scanned for
+// each of their rrsets.
 func (d *dnsDiff) liveSet(provider, zone, name, typ string) []libdns.RR {
-	var out []libdns.RR
-	for _, rr := range d.live.DNS[provider].Records[zone] {
-		if strings.EqualFold(rr.Name, name) && rr.Type == typ {
-			out = append(out, rr)
-		}
+	if d.rrsets == nil {
+		d.rrsets = map[string]map[dns.Key][]libdns.RR{}
 	}
-	return out
+	pz := provider + "/" + zone
+	sets, ok := d.rrsets[pz]
+	if !ok {
+		sets = map[dns.Key][]libdns.RR{}
+		for _, rr := range d.live.DNS[provider].Records[zone] {
+			k := dns.Key{Name: strings.ToLower(rr.Name), Type: rr.Type}
+			sets[k] = append(sets[k], rr)
+		}
+		d.rrsets[pz] = sets
+	}
+	rrs := sets[dns.Key{Name: strings.ToLower(name), Type: typ}]
+	return rrs[:len(rrs):len(rrs)] // shared: an append copies
 }
 
 func (d *dnsDiff) compare(dd *DomainDNS, s *set, sets map[setKey]*set) {

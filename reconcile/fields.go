@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
@@ -11,10 +12,62 @@ import (
 
 var passwordType = reflect.TypeOf(mail.Password{})
 
+// diffField is a diff-tagged field of an object type.
+type diffField struct {
+	index    int
+	name     string
+	size     bool // shown as a size
+	password bool
+}
+
+var diffFields sync.Map // reflect.Type → []diffField
+
+// fieldsOf lists a type's diff-tagged fields, reading its tags once.
+func fieldsOf(t reflect.Type) []diffField {
+	if fs, ok := diffFields.Load(t); ok {
+		return fs.([]diffField)
+	}
+	var fs []diffField
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("diff")
+		if tag == "" {
+			continue
+		}
+		name, opt, _ := strings.Cut(tag, ",")
+		fs = append(fs, diffField{index: i, name: name, size: opt == "size", password: t.Field(i).Type == passwordType})
+	}
+	diffFields.Store(t, fs)
+	return fs
+}
+
 // fields compares two objects of one type by their diff-tagged fields. With
 // before nil it lists what is set on after (a create); with after nil, what
 // was set on before (a delete); otherwise what differs.
 func fields(before, after any) []Field {
+	var out []Field
+	diffFieldsOf(before, after, func(f Field) bool {
+		out = append(out, f)
+		return true
+	})
+	return out
+}
+
+// differs reports whether two objects of one type differ in a diff-tagged
+// field, stopping at the first.
+func differs(before, after any) bool {
+	found := false
+	diffFieldsOf(before, after, func(Field) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
+// diffFieldsOf passes each field fields lists to yield, until yield
+// returns false. Fields whose values are the same are skipped before they
+// are turned into the plan's form, which most are in a plan of a large
+// config with little to change.
+func diffFieldsOf(before, after any, yield func(Field) bool) {
 	var bv, av reflect.Value
 	var t reflect.Type
 	if before != nil && !reflect.ValueOf(before).IsNil() {
@@ -25,16 +78,10 @@ func fields(before, after any) []Field {
 		av = reflect.ValueOf(after).Elem()
 		t = av.Type()
 	}
-	var out []Field
-	for i := 0; i < t.NumField(); i++ {
-		tag := t.Field(i).Tag.Get("diff")
-		if tag == "" {
-			continue
-		}
-		name, opt, _ := strings.Cut(tag, ",")
-		size := opt == "size"
-		if t.Field(i).Type == passwordType {
-			f := Field{Name: name, Sensitive: true}
+	for _, fd := range fieldsOf(t) {
+		i := fd.index
+		if fd.password {
+			f := Field{Name: fd.name, Sensitive: true}
 			switch {
 			case !bv.IsValid():
 				f.After = "(sensitive)"
@@ -46,15 +93,20 @@ func fields(before, after any) []Field {
 				}
 				f.Before, f.After = "(sensitive)", "(sensitive)"
 			}
-			out = append(out, f)
+			if !yield(f) {
+				return
+			}
+			continue
+		}
+		if bv.IsValid() && av.IsValid() && sameValue(bv.Field(i), av.Field(i)) {
 			continue
 		}
 		var b, a any
 		if bv.IsValid() {
-			b = display(bv.Field(i), size)
+			b = display(bv.Field(i), fd.size)
 		}
 		if av.IsValid() {
-			a = display(av.Field(i), size)
+			a = display(av.Field(i), fd.size)
 		}
 		switch {
 		case !bv.IsValid() && isZero(a), !av.IsValid() && isZero(b):
@@ -62,9 +114,37 @@ func fields(before, after any) []Field {
 		case bv.IsValid() && av.IsValid() && equal(a, b):
 			continue
 		}
-		out = append(out, Field{Name: name, Before: b, After: a})
+		if !yield(Field{Name: fd.name, Before: b, After: a}) {
+			return
+		}
 	}
-	return out
+}
+
+// sameValue reports whether two values of the plain kinds are identical,
+// and so shown alike. It is false for other kinds and for values that
+// differ, which display then compares as the plan shows them.
+func sameValue(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Slice:
+		if a.Type().Elem().Kind() != reflect.String || a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if a.Index(i).String() != b.Index(i).String() {
+				return false
+			}
+		}
+		return true
+	case reflect.Pointer:
+		return a.IsNil() && b.IsNil()
+	}
+	return false
 }
 
 // display turns a field into a JSON value for the plan.

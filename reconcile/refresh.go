@@ -232,19 +232,10 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				recs, err := prov.GetRecords(ctx, zone)
+				rrs, err := readZone(ctx, prov, zone)
 				if err != nil {
 					fail(fmt.Errorf("dns_provider %q: zone %s: %w", provName, zone, err))
 					return
-				}
-				rrs := make([]libdns.RR, 0, len(recs))
-				for _, r := range recs {
-					rr, err := dns.Normalize(zone, r.RR())
-					if err != nil {
-						fail(fmt.Errorf("dns_provider %q: zone %s: %w", provName, zone, err))
-						return
-					}
-					rrs = append(rrs, rr)
 				}
 				mu.Lock()
 				pz.Records[zone] = rrs
@@ -263,6 +254,26 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 		sort.Strings(pz.Zones)
 	}
 	return live, nil
+}
+
+// readZone reads a zone's records in canonical form.
+func readZone(ctx context.Context, prov dns.Provider, zone string) ([]libdns.RR, error) {
+	if r, ok := prov.(dns.CanonicalReader); ok {
+		return r.GetCanonical(ctx, zone)
+	}
+	recs, err := prov.GetRecords(ctx, zone)
+	if err != nil {
+		return nil, err
+	}
+	rrs := make([]libdns.RR, 0, len(recs))
+	for _, r := range recs {
+		rr, err := dns.Normalize(zone, r.RR())
+		if err != nil {
+			return nil, err
+		}
+		rrs = append(rrs, rr)
+	}
+	return rrs, nil
 }
 
 // findZones asks a provider which zone holds each name, a few at a time,

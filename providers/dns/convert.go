@@ -119,7 +119,7 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 	if !strings.HasSuffix(abs, ".") {
 		abs += "."
 	}
-	if !plainName(abs) || !plainName(mdns.Fqdn(zone)) {
+	if !PlainName(abs) || !PlainName(mdns.Fqdn(zone)) {
 		return rr, false
 	}
 	out := libdns.RR{
@@ -137,7 +137,7 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 		ok = printable(rr.Data)
 		out.Data = rr.Data
 	case "CNAME", "NS":
-		ok = plainName(rr.Data) && strings.HasSuffix(rr.Data, ".")
+		ok = PlainName(rr.Data) && strings.HasSuffix(rr.Data, ".")
 		out.Data = mdns.CanonicalName(rr.Data)
 	case "MX", "SRV":
 		fields := strings.Fields(rr.Data)
@@ -149,7 +149,7 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 			return rr, false
 		}
 		host := fields[want-1]
-		if !plainName(host) || !strings.HasSuffix(host, ".") {
+		if !PlainName(host) || !strings.HasSuffix(host, ".") {
 			return rr, false
 		}
 		nums := make([]string, 0, want)
@@ -165,10 +165,10 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 	return out, ok
 }
 
-// plainName reports whether a name is letters, digits, hyphens,
+// PlainName reports whether a name is letters, digits, hyphens,
 // underscores and dots, with labels of 1 to 63 characters, in at most 255
 // in all (an asterisk may be the first label).
-func plainName(s string) bool {
+func PlainName(s string) bool {
 	if s == "." {
 		return true
 	}

@@ -28,6 +28,7 @@ import (
 //   - libdns.ZoneLister tells which zones exist, or ZoneFinder which zone
 //     holds a name;
 //   - ZoneCreator creates a zone;
+//   - CanonicalReader reads a zone's records already in canonical form;
 //   - lock.Locker keeps a second apply out.
 type Provider interface {
 	libdns.RecordGetter
@@ -90,6 +91,13 @@ type ZoneFinder interface {
 	FindZone(ctx context.Context, name string) (string, error)
 }
 
+// CanonicalReader reads a whole zone's records, all but the SOA, in the
+// canonical form Normalize gives, sparing a plan of thousands of zones the
+// typed libdns records and the normalising.
+type CanonicalReader interface {
+	GetCanonical(ctx context.Context, zone string) ([]libdns.RR, error)
+}
+
 // ZoneCreator creates an empty zone, with the SOA and NS records the
 // provider's settings give it.
 type ZoneCreator interface {
@@ -124,12 +132,18 @@ func Canonical(rrs []libdns.RR) []libdns.RR {
 	return out
 }
 
-// Line writes a record in zone-file syntax, absolute, for a zone.
-func Line(zone string, rr libdns.RR) string {
+// Owner is a record's owner name, fully qualified.
+func Owner(zone string, rr libdns.RR) string {
 	name := libdns.AbsoluteName(rr.Name, zone)
 	if !strings.HasSuffix(name, ".") {
 		name += "."
 	}
+	return name
+}
+
+// Line writes a record in zone-file syntax, absolute, for a zone.
+func Line(zone string, rr libdns.RR) string {
+	name := Owner(zone, rr)
 	data := rr.Data
 	if rr.Type == "TXT" {
 		data = schema.QuoteTXT(data)

@@ -71,6 +71,21 @@ func read(t *testing.T, p dns.Provider) []string {
 		out = append(out, line(n))
 	}
 	sort.Strings(out)
+	if c, ok := p.(dns.CanonicalReader); ok {
+		// The canonical read gives exactly the normalised records.
+		rrs, err := c.GetCanonical(context.Background(), Zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		canon := make([]string, len(rrs))
+		for i, r := range rrs {
+			canon[i] = line(r)
+		}
+		sort.Strings(canon)
+		if strings.Join(canon, "\n") != strings.Join(out, "\n") {
+			t.Fatalf("GetCanonical gives\n%s\nbut the normalised GetRecords\n%s", strings.Join(canon, "\n"), strings.Join(out, "\n"))
+		}
+	}
 	return out
 }
 

@@ -122,6 +122,20 @@ func (p *Provider) FindZone(ctx context.Context, name string) (string, error) {
 
 // GetRecords reads the zone by AXFR: every record but the SOA.
 func (p *Provider) GetRecords(ctx context.Context, zone string) ([]libdns.Record, error) {
+	rrs, err := p.GetCanonical(ctx, zone)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]libdns.Record, len(rrs))
+	for i, rr := range rrs {
+		out[i] = rr
+	}
+	return out, nil
+}
+
+// GetCanonical reads a zone by AXFR: its records, all but the SOA, in
+// canonical form.
+func (p *Provider) GetCanonical(ctx context.Context, zone string) ([]libdns.RR, error) {
 	zone = mdns.CanonicalName(zone)
 	m := new(mdns.Msg)
 	m.SetAxfr(zone)
@@ -136,7 +150,7 @@ func (p *Provider) GetRecords(ctx context.Context, zone string) ([]libdns.Record
 	if err != nil {
 		return nil, p.transferError(ctx, zone, err)
 	}
-	var out []libdns.Record
+	var out []libdns.RR
 	for e := range env {
 		if e.Error != nil {
 			for range env {
@@ -278,7 +292,8 @@ func (p *Provider) keyName() string {
 
 // Interface guards.
 var (
-	_ dns.Provider   = (*Provider)(nil)
-	_ dns.Updater    = (*Provider)(nil)
-	_ dns.ZoneFinder = (*Provider)(nil)
+	_ dns.Provider        = (*Provider)(nil)
+	_ dns.Updater         = (*Provider)(nil)
+	_ dns.ZoneFinder      = (*Provider)(nil)
+	_ dns.CanonicalReader = (*Provider)(nil)
 )

@@ -16,8 +16,9 @@ import (
 type entry struct {
 	text     string // the lines, each ending in "\n"
 	record   bool
-	implicit bool    // a record whose owner is the previous record's (blank owner)
-	rr       mdns.RR // the parsed record
+	implicit bool      // a record whose owner is the previous record's (blank owner)
+	rr       libdns.RR // a record, in canonical form (dns.FromMiekg's; a SOA's without data)
+	soa      *mdns.SOA // the SOA record, whose serial apply raises
 }
 
 // zoneText is a zone file as entries, so that records can be removed and
@@ -28,7 +29,8 @@ type zoneText struct {
 }
 
 // parseZone reads a zone file. It keeps the text of every entry, and pairs
-// each record entry with the record miekg/dns parses from it.
+// each record entry with its record. The files mailform writes, and most
+// others, are read by parseFast; a file it declines is read by miekg/dns.
 func parseZone(zone, filename string, src string) (*zoneText, error) {
 	z := &zoneText{zone: zone, entries: splitEntries(src)}
 	for _, e := range z.entries {
@@ -36,7 +38,16 @@ func parseZone(zone, filename string, src string) (*zoneText, error) {
 			return nil, fmt.Errorf("%s: mailform cannot edit a zone file that uses %s; keep the mail records in a file without it", filename, strings.ToUpper(d[0]))
 		}
 	}
-	zp := mdns.NewZoneParser(strings.NewReader(src), zone, filename)
+	if parseFast(z) {
+		return z, nil
+	}
+	return z, parseMiekg(z, filename, src)
+}
+
+// parseMiekg pairs the entries with the records miekg/dns parses from the
+// whole file.
+func parseMiekg(z *zoneText, filename, src string) error {
+	zp := mdns.NewZoneParser(strings.NewReader(src), z.zone, filename)
 	zp.SetIncludeAllowed(false)
 	i := 0
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
@@ -44,34 +55,41 @@ func parseZone(zone, filename string, src string) (*zoneText, error) {
 			i++
 		}
 		if i == len(z.entries) {
-			return nil, fmt.Errorf("%s: more records than entries; $GENERATE is not supported", filename)
+			return fmt.Errorf("%s: more records than entries; $GENERATE is not supported", filename)
 		}
-		z.entries[i].rr = rr
+		e := z.entries[i]
+		e.rr, e.soa = dns.FromMiekg(z.zone, rr), nil
+		if soa, ok := rr.(*mdns.SOA); ok {
+			e.rr, e.soa = soaRR(z.zone, soa), soa
+		}
 		i++
 	}
 	if err := zp.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", filename, err)
+		return fmt.Errorf("%s: %w", filename, err)
 	}
 	for ; i < len(z.entries); i++ {
 		if z.entries[i].record {
-			return nil, fmt.Errorf("%s: cannot read the entry %q", filename, strings.TrimSpace(z.entries[i].text))
+			return fmt.Errorf("%s: cannot read the entry %q", filename, strings.TrimSpace(z.entries[i].text))
 		}
 	}
-	return z, nil
+	return nil
 }
 
 // splitEntries cuts a zone file into entries, following quotes, comments and
 // parentheses.
 func splitEntries(src string) []*entry {
 	var out []*entry
-	var cur strings.Builder
+	start := 0
 	depth, inQuote, escaped, inComment := 0, false, false, false
 	content := false // the entry has something besides blanks and comments
-	flush := func() {
-		text := cur.String()
-		cur.Reset()
+	flush := func(end int) {
+		text := src[start:end]
+		start = end
 		if text == "" {
 			return
+		}
+		if !strings.HasSuffix(text, "\n") {
+			text += "\n"
 		}
 		e := &entry{text: text}
 		trimmed := strings.TrimLeft(text, " \t")
@@ -84,13 +102,12 @@ func splitEntries(src string) []*entry {
 	}
 	for i := 0; i < len(src); i++ {
 		c := src[i]
-		cur.WriteByte(c)
 		switch {
 		case inComment:
 			if c == '\n' {
 				inComment = false
 				if depth == 0 {
-					flush()
+					flush(i + 1)
 				}
 			}
 		case escaped:
@@ -113,18 +130,13 @@ func splitEntries(src string) []*entry {
 			}
 		case c == '\n':
 			if depth == 0 {
-				flush()
+				flush(i + 1)
 			}
 		case c != ' ' && c != '\t' && c != '\r':
 			content = true
 		}
 	}
-	if cur.Len() > 0 {
-		if !strings.HasSuffix(cur.String(), "\n") {
-			cur.WriteByte('\n')
-		}
-		flush()
-	}
+	flush(len(src))
 	return out
 }
 
@@ -133,8 +145,8 @@ func splitEntries(src string) []*entry {
 func (z *zoneText) records() []libdns.RR {
 	var out []libdns.RR
 	for _, e := range z.entries {
-		if e.rr != nil && e.rr.Header().Rrtype != mdns.TypeSOA {
-			out = append(out, dns.FromMiekg(z.zone, e.rr))
+		if e.record && e.soa == nil {
+			out = append(out, e.rr)
 		}
 	}
 	return out
@@ -143,7 +155,7 @@ func (z *zoneText) records() []libdns.RR {
 // soa returns the SOA entry.
 func (z *zoneText) soa() *entry {
 	for _, e := range z.entries {
-		if e.rr != nil && e.rr.Header().Rrtype == mdns.TypeSOA {
+		if e.soa != nil {
 			return e
 		}
 	}
@@ -178,11 +190,11 @@ func (z *zoneText) replace(sets []dns.RRSet) error {
 	var kept []*entry
 	ownerGone := false
 	for _, e := range z.entries {
-		if e.rr == nil {
+		if !e.record {
 			kept = append(kept, e)
 			continue
 		}
-		rr := dns.FromMiekg(z.zone, e.rr)
+		rr := e.rr
 		if ws, managed := wanted[dns.KeyOf(rr)]; managed {
 			stays := false
 			for _, w := range ws {
@@ -201,7 +213,7 @@ func (z *zoneText) replace(sets []dns.RRSet) error {
 		if e.implicit && ownerGone {
 			// Its owner was on the removed line: write the owner in front
 			// of the line, which otherwise stays as it was.
-			e = &entry{text: e.rr.Header().Name + e.text, record: true, rr: e.rr}
+			e = &entry{text: dns.Owner(z.zone, e.rr) + e.text, record: true, rr: e.rr, soa: e.soa}
 		}
 		if !e.implicit {
 			ownerGone = false
@@ -213,11 +225,7 @@ func (z *zoneText) replace(sets []dns.RRSet) error {
 		if w.kept {
 			continue
 		}
-		parsed, err := dns.ToMiekg(z.zone, w.rr)
-		if err != nil {
-			return err
-		}
-		added = append(added, &entry{text: dns.Line(z.zone, w.rr) + "\n", record: true, rr: parsed})
+		added = append(added, &entry{text: dns.Line(z.zone, w.rr) + "\n", record: true, rr: w.rr})
 	}
 	if len(added) > 0 && !z.hasMarker(kept) {
 		kept = append(kept, &entry{text: "\n" + marker + "\n"})
@@ -243,9 +251,9 @@ func (z *zoneText) setSerial(serial uint32) error {
 	if e == nil {
 		return fmt.Errorf("zone %s has no SOA record", z.zone)
 	}
-	soa := mdns.Copy(e.rr).(*mdns.SOA)
+	soa := *e.soa
 	soa.Serial = serial
-	e.rr = soa
+	e.soa = &soa
 	e.text = soa.String() + "\n"
 	e.implicit = false
 	return nil

@@ -102,14 +102,23 @@ func (p *Provider) read(zone string) (*zoneText, error) {
 	return parseZone(fqdn(zone), path, string(src))
 }
 
-// GetRecords reads a zone's records, all but the SOA.
-func (p *Provider) GetRecords(_ context.Context, zone string) ([]libdns.Record, error) {
+// GetCanonical reads a zone's records, all but the SOA, in canonical form.
+func (p *Provider) GetCanonical(_ context.Context, zone string) ([]libdns.RR, error) {
 	z, err := p.read(zone)
 	if err != nil {
 		return nil, err
 	}
+	return z.records(), nil
+}
+
+// GetRecords reads a zone's records, all but the SOA.
+func (p *Provider) GetRecords(ctx context.Context, zone string) ([]libdns.Record, error) {
+	rrs, err := p.GetCanonical(ctx, zone)
+	if err != nil {
+		return nil, err
+	}
 	var out []libdns.Record
-	for _, rr := range z.records() {
+	for _, rr := range rrs {
 		rec, err := rr.Parse()
 		if err != nil {
 			rec = rr
@@ -134,7 +143,7 @@ func (p *Provider) UpdateZone(_ context.Context, zone string, sets []dns.RRSet) 
 	if soa == nil {
 		return fmt.Errorf("zone %s has no SOA record", zone)
 	}
-	if err := z.setSerial(NextSerial(soa.rr.(*mdns.SOA).Serial, p.now())); err != nil {
+	if err := z.setSerial(NextSerial(soa.soa.Serial, p.now())); err != nil {
 		return err
 	}
 	return p.write(zone, z.String())
@@ -327,6 +336,7 @@ var (
 	_ dns.Provider          = (*Provider)(nil)
 	_ dns.Updater           = (*Provider)(nil)
 	_ dns.ZoneCreator       = (*Provider)(nil)
+	_ dns.CanonicalReader   = (*Provider)(nil)
 	_ libdns.ZoneLister     = (*Provider)(nil)
 	_ libdns.RecordSetter   = (*Provider)(nil)
 	_ libdns.RecordAppender = (*Provider)(nil)
