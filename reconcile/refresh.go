@@ -192,11 +192,19 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 		wanted = nil
 	}
 	sem := make(chan struct{}, opt.Concurrency)
+	var zoneFailures []*failures
+	defer func() {
+		for _, f := range zoneFailures {
+			f.cancel()
+		}
+	}()
 	for _, provName := range sortedNames(wanted) {
 		prov := p.DNS[provName]
 		if prov == nil {
 			continue
 		}
+		pf := newFailures(ctx, fmt.Sprintf("dns_provider %q", provName), "zones")
+		zoneFailures = append(zoneFailures, pf)
 		pz := &ProviderZones{Caps: prov.Capabilities(), Records: map[string][]libdns.RR{}}
 		live.DNS[provName] = pz
 		if lister, ok := prov.(libdns.ZoneLister); ok {
@@ -232,9 +240,13 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				rrs, err := readZone(ctx, prov, zone)
+				if pf.ctx.Err() != nil {
+					pf.add(pf.ctx.Err())
+					return
+				}
+				rrs, err := readZone(pf.ctx, prov, zone)
 				if err != nil {
-					fail(fmt.Errorf("dns_provider %q: zone %s: %w", provName, zone, err))
+					pf.add(fmt.Errorf("zone %s: %w", zone, err))
 					return
 				}
 				mu.Lock()
@@ -247,6 +259,11 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 		}
 	}
 	wg.Wait()
+	for _, f := range zoneFailures {
+		if err := f.err(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -281,7 +298,8 @@ func readZone(ctx context.Context, prov dns.Provider, zone string) ([]libdns.RR,
 func findZones(ctx context.Context, finder dns.ZoneFinder, names []string, concurrency int) ([]string, error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	var errs []error
+	f := newFailures(ctx, "", "names")
+	defer f.cancel()
 	found := map[string]bool{}
 	sem := make(chan struct{}, concurrency)
 	for _, name := range names {
@@ -290,22 +308,82 @@ func findZones(ctx context.Context, finder dns.ZoneFinder, names []string, concu
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			z, err := finder.FindZone(ctx, name)
-			mu.Lock()
-			defer mu.Unlock()
+			if f.ctx.Err() != nil {
+				f.add(f.ctx.Err())
+				return
+			}
+			z, err := finder.FindZone(f.ctx, name)
 			switch {
 			case err != nil:
-				errs = append(errs, err)
+				f.add(err)
 			case z != "":
+				mu.Lock()
 				found[canonicalZone(z)] = true
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := f.err(); err != nil {
+		return nil, err
 	}
 	return sortedNames(found), nil
+}
+
+// failures keeps the first errors of one provider's many requests and
+// stops the rest: a server that is down or refuses the key fails every
+// zone alike, and a thousand copies of one error hide it.
+type failures struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	prefix string // what failed, before each error
+	what   string // what the requests read: "zones"
+	mu     sync.Mutex
+	errs   []error
+	more   int
+}
+
+// maxFailures is how many errors of one provider are told before its other
+// requests are stopped.
+const maxFailures = 5
+
+func newFailures(ctx context.Context, prefix, what string) *failures {
+	f := &failures{prefix: prefix, what: what}
+	f.ctx, f.cancel = context.WithCancel(ctx)
+	return f
+}
+
+func (f *failures) add(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.errs) == maxFailures {
+		f.more++
+		return
+	}
+	if f.prefix != "" {
+		err = fmt.Errorf("%s: %w", f.prefix, err)
+	}
+	f.errs = append(f.errs, err)
+	if len(f.errs) == maxFailures {
+		f.cancel()
+	}
+}
+
+// err is the errors told, and how many requests were stopped or failed
+// besides; nil without errors.
+func (f *failures) err() error {
+	if len(f.errs) == 0 {
+		return nil
+	}
+	errs := f.errs
+	if f.more > 0 {
+		msg := fmt.Sprintf("%d more %s not read after these errors", f.more, f.what)
+		if f.prefix != "" {
+			msg = f.prefix + ": " + msg
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	return errors.Join(errs...)
 }
 
 // dnsNames lists, by DNS provider, the names whose zones the config's mail

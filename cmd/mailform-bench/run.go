@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mailform/mailform/internal/synth"
+	"github.com/mailform/mailform/internal/testenv"
 )
 
 func runCommand() *cli.Command {
@@ -57,7 +58,7 @@ Without --mailform the binary is built from this module first.`,
 			bin := c.String("mailform")
 			if bin == "" {
 				var err error
-				if bin, err = buildMailform(); err != nil {
+				if bin, err = testenv.BuildMailform(); err != nil {
 					return err
 				}
 				defer os.RemoveAll(filepath.Dir(bin))
@@ -116,28 +117,6 @@ Without --mailform the binary is built from this module first.`,
 			return b.check(0, "plan", "--detailed-exitcode", cfg)
 		},
 	}
-}
-
-// buildMailform builds the mailform command of this module into a
-// temporary directory.
-func buildMailform() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	tmp, err := os.MkdirTemp("", "mailform-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(tmp, "mailform")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/mailform")
-	cmd.Dir = root
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/mailform: %w", err)
-	}
-	return bin, nil
 }
 
 type bench struct {

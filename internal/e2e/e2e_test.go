@@ -10,12 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"text/template"
 
 	"github.com/mailform/mailform/internal/servers"
+	"github.com/mailform/mailform/internal/testenv"
 )
 
 // binary is the mailform program under test, built with the faultinject
@@ -23,21 +23,13 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "mailform-bin-")
-	if err != nil {
+	var err error
+	if binary, err = testenv.BuildMailform("faultinject"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "mailform")
-	_, file, _, _ := runtime.Caller(0)
-	build := exec.Command("go", "build", "-tags", "faultinject", "-o", binary, "./cmd/mailform")
-	build.Dir = filepath.Join(filepath.Dir(file), "..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build mailform: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := servers.Main(m)
-	os.RemoveAll(dir)
+	os.RemoveAll(filepath.Dir(binary))
 	os.Exit(code)
 }
 

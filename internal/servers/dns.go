@@ -71,11 +71,47 @@ func StartBIND(t testing.TB, key TSIG, zones ...Zone) *DNSServer {
 		if err := os.WriteFile(file, []byte(Seed(name)+z.Records), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(conf, "zone %q { type primary; file %q; update-policy { grant %s zonesub ANY; }; allow-transfer { key %s; }; };\n",
-			name, file, keyName, keyName)
+		primaryZone(conf, name, file, keyName)
 	}
 	s.startBIND(t, conf.String(), zones)
 	return s
+}
+
+// StartBINDFiles starts named with a zone for each NAME.zone file in dir,
+// each a complete zone file (SOA and NS included), copied so that the
+// originals stay as they were. Its zones are updatable and transferable
+// with the server's TSIG key.
+func StartBINDFiles(t testing.TB, key TSIG, dir string) *DNSServer {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.zone"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no zone files in %s (%v)", dir, err)
+	}
+	s, conf := newBIND(t, key)
+	keyName := strings.TrimSuffix(s.Key.Name, ".")
+	var zones []Zone
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".zone")
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(s.Dir, name+".zone")
+		if err := os.WriteFile(file, text, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		primaryZone(conf, name, file, keyName)
+		zones = append(zones, Zone{Name: name})
+	}
+	s.startBIND(t, conf.String(), zones)
+	return s
+}
+
+// primaryZone adds a zone to named.conf, updatable and transferable with
+// the key.
+func primaryZone(conf *strings.Builder, name, file, keyName string) {
+	fmt.Fprintf(conf, "zone %q { type primary; file %q; update-policy { grant %s zonesub ANY; }; allow-transfer { key %s; }; };\n",
+		name, file, keyName, keyName)
 }
 
 // newBIND makes a BIND server's directory and the start of its named.conf.

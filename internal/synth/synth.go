@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/mailform/mailform/schema"
@@ -28,7 +29,27 @@ type Spec struct {
 	// NoZones leaves the zone files as they are: the config is rewritten
 	// over an applied setup.
 	NoZones bool
+	// DNS, when set, replaces the zone-file provider (still named "zones");
+	// the zone files are written all the same, as the zones' content
+	// before mailform, for a name server to load.
+	DNS *Provider
+	// Backend, when set, is the mail backend (named "mail") instead of the
+	// embedded SQLite.
+	Backend *Provider
+	// AuthServers, when set, are the platform's authoritative_servers:
+	// the servers apply asks for ownership records.
+	AuthServers []string
 }
+
+// Provider is a DNS provider's or backend's type and settings. A setting
+// is a string, a []string, an int, or an Expr.
+type Provider struct {
+	Type     string
+	Settings map[string]any
+}
+
+// Expr is a setting written as an expression, such as env("NAME").
+type Expr string
 
 // Counts is what a generated config holds.
 type Counts struct {
@@ -70,7 +91,7 @@ func Generate(dir string, s Spec) (Counts, error) {
 		return c, err
 	}
 	rng := rand.New(rand.NewPCG(s.Seed, 0x6d61696c666f726d))
-	if err := writeFile(dir, "platform."+s.Format, s.Format, platformBlocks()); err != nil {
+	if err := writeFile(dir, "platform."+s.Format, s.Format, platformBlocks(s)); err != nil {
 		return c, err
 	}
 	// Tenant sizes: most customers have a domain or two, a few resellers'
@@ -106,19 +127,45 @@ func Generate(dir string, s Spec) (Counts, error) {
 	return c, nil
 }
 
-func platformBlocks() []*block {
+func platformBlocks(s Spec) []*block {
 	p := &block{kind: "platform"}
 	p.set("name", "Bench Mail").set("mail_host", "mail.platform.example").
 		set("webmail_url", "https://webmail.platform.example").set("verification_ip", "192.0.2.16").
 		set("quotas", quotas).set("default_quota", "2GB").set("send_limits", []int{250, 1000, 5000}).
 		set("default_send_limit", 250)
+	if len(s.AuthServers) > 0 {
+		p.set("authoritative_servers", s.AuthServers)
+	}
 	p.add("mx", "mx01.platform.example").set("priority", 10)
 	p.add("mx", "mx02.platform.example").set("priority", 20)
 	r := &block{kind: "reseller"}
 	r.set("name", "Bench Reseller").set("ipv4", "203.0.113.10").set("brand_domain", brandDomain)
 	dp := &block{kind: "dns_provider", label: "zones"}
-	dp.set("type", "zonefile").set("directory", "zones").set("nameservers", []string{"ns1.platform.example", "ns2.platform.example"})
-	return []*block{p, r, dp}
+	if s.DNS != nil {
+		dp.provider(s.DNS)
+	} else {
+		dp.set("type", "zonefile").set("directory", "zones").set("nameservers", []string{"ns1.platform.example", "ns2.platform.example"})
+	}
+	blocks := []*block{p, r, dp}
+	if s.Backend != nil {
+		be := &block{kind: "backend", label: "mail"}
+		be.provider(s.Backend)
+		blocks = append(blocks, be)
+	}
+	return blocks
+}
+
+// provider sets a provider's type and settings, in name order.
+func (b *block) provider(p *Provider) {
+	b.set("type", p.Type)
+	names := make([]string, 0, len(p.Settings))
+	for name := range p.Settings {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b.set(name, p.Settings[name])
+	}
 }
 
 type generator struct {

@@ -36,7 +36,7 @@ func (b *block) add(kind, label string) *block {
 // yamlKeys are the YAML keys of labelled blocks (the model's yaml= names).
 var yamlKeys = map[string]string{
 	"tenant": "tenants", "domain": "domains", "mailbox": "mailboxes", "alias": "aliases",
-	"alias_domain": "alias_domains", "dns_provider": "dns_providers", "mx": "mx",
+	"alias_domain": "alias_domains", "dns_provider": "dns_providers", "mx": "mx", "backend": "backends",
 }
 
 // writeHCL writes top-level blocks in HCL.
@@ -79,6 +79,8 @@ func hclValue(v any) string {
 			q[i] = strconv.Quote(s)
 		}
 		return "[" + strings.Join(q, ", ") + "]"
+	case Expr:
+		return string(x)
 	case []int:
 		q := make([]string, len(x))
 		for i, n := range x {

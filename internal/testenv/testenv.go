@@ -4,8 +4,11 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,4 +28,30 @@ func Command(t testing.TB, name, pkg string) string {
 	}
 	t.Skipf("%s not installed (package %s); under CI=true this is a failure", name, pkg)
 	return ""
+}
+
+// BuildMailform builds this module's mailform command, with the build
+// tags given, into a new temporary directory, and returns the binary's
+// path; the caller removes its directory.
+func BuildMailform(tags ...string) (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "mailform-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "mailform")
+	args := []string{"build", "-o", bin}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	build := exec.Command("go", append(args, "./cmd/mailform")...)
+	build.Dir = filepath.Dir(strings.TrimSpace(string(out)))
+	if out, err := build.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("go build ./cmd/mailform: %v\n%s", err, out)
+	}
+	return bin, nil
 }

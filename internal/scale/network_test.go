@@ -1,0 +1,191 @@
+package scale
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/mailform/mailform/internal/servers"
+	"github.com/mailform/mailform/internal/synth"
+	"github.com/mailform/mailform/internal/testenv"
+)
+
+// binary is the mailform program measured, built as users build it.
+var binary string
+
+func TestMain(m *testing.M) {
+	var err error
+	if binary, err = testenv.BuildMailform(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := servers.Main(m)
+	os.RemoveAll(filepath.Dir(binary))
+	os.Exit(code)
+}
+
+// The benchmarks need servers; a plain go test runs this instead, so that
+// the setup is proven on every run at a small size.
+func TestSetups(t *testing.T) {
+	r := newRFC2136(t, 20)
+	r.fresh(t)
+	out := r.run(t, 0, "apply", "--auto-approve", r.cfg)
+	if !strings.Contains(out, "Apply complete:") {
+		t.Fatalf("apply:\n%s", out)
+	}
+	r.run(t, 0, "plan", "--detailed-exitcode", r.cfg)
+	p := newPostgres(t, 20)
+	p.run(t, 0, "apply", "--auto-approve", p.cfg)
+	p.run(t, 0, "plan", "--detailed-exitcode", p.cfg)
+}
+
+// BenchmarkRFC2136 is a reseller of 1,000 domains whose zones (about
+// 1,100 with the alias domains') a BIND on loopback holds, written over
+// RFC 2136 and read by AXFR. Targets: an apply that creates every mail
+// record (and proves every domain's ownership on the server) within 15 s;
+// a no-op plan within 3 s.
+func BenchmarkRFC2136(b *testing.B) {
+	r := newRFC2136(b, 1000)
+	b.Run("apply-all-records", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			r.fresh(b)
+			b.StartTimer()
+			out := r.measure(b, 0, "apply", "--auto-approve", r.cfg)
+			if !strings.Contains(out, "Apply complete:") {
+				b.Fatalf("apply:\n%s", out)
+			}
+		}
+	})
+	b.Run("noop-plan", func(b *testing.B) {
+		r.fresh(b)
+		r.run(b, 0, "apply", "--auto-approve", r.cfg)
+		b.ResetTimer()
+		for range b.N {
+			r.measure(b, 0, "plan", "--detailed-exitcode", r.cfg)
+		}
+	})
+}
+
+// BenchmarkPostgres is a reseller of 10,000 domains and 100,000 mailboxes
+// on the PostgreSQL backend (zone files for DNS). Target: a no-op plan
+// within 3 s.
+func BenchmarkPostgres(b *testing.B) {
+	p := newPostgres(b, 10000)
+	b.Run("apply-from-empty", func(b *testing.B) {
+		if b.N > 1 {
+			b.Skip("measured once: a second apply has nothing to do")
+		}
+		p.measure(b, 0, "apply", "--auto-approve", p.cfg)
+	})
+	b.Run("noop-plan", func(b *testing.B) {
+		for range b.N {
+			p.measure(b, 0, "plan", "--detailed-exitcode", p.cfg)
+		}
+	})
+}
+
+// setup is a generated reseller and the environment mailform runs in.
+type setup struct {
+	spec synth.Spec
+	cfg  string   // the config directory
+	env  []string // mailform's environment
+}
+
+func (s *setup) generate(t testing.TB) {
+	t.Helper()
+	if _, err := synth.Generate(s.cfg, s.spec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run runs mailform and checks its exit code; it returns the output.
+func (s *setup) run(t testing.TB, want int, args ...string) string {
+	t.Helper()
+	out, _ := s.exec(t, want, args...)
+	return out
+}
+
+// measure runs mailform like run, and reports its peak RSS.
+func (s *setup) measure(b *testing.B, want int, args ...string) string {
+	b.Helper()
+	out, rss := s.exec(b, want, args...)
+	b.ReportMetric(rss, "peak-MB")
+	return out
+}
+
+func (s *setup) exec(t testing.TB, want int, args ...string) (string, float64) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr, cmd.Env = &out, &out, s.env
+	err := cmd.Run()
+	if _, exit := err.(*exec.ExitError); err != nil && !exit {
+		t.Fatal(err)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != want {
+		t.Fatalf("mailform %s exited %d, want %d:\n%s", strings.Join(args, " "), code, want, out.String())
+	}
+	var rss float64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = float64(ru.Maxrss) / 1024
+	}
+	return out.String(), rss
+}
+
+// rfc2136 is a reseller whose zones a BIND serves.
+type rfc2136 struct {
+	setup
+	zones string // the zones as they are before mailform
+	key   servers.TSIG
+	bind  *servers.DNSServer
+}
+
+func newRFC2136(t testing.TB, domains int) *rfc2136 {
+	t.Helper()
+	r := &rfc2136{key: servers.NewTSIG()}
+	r.cfg = filepath.Join(t.TempDir(), "config")
+	r.spec = synth.Spec{Domains: domains, Mailboxes: 10, Aliases: 2, Format: "hcl", Seed: 1}
+	r.generate(t)
+	r.zones = filepath.Join(r.cfg, "zones")
+	r.env = append(os.Environ(), "BENCH_TSIG_SECRET="+r.key.Secret)
+	return r
+}
+
+// fresh starts a new BIND with the zones as they were before mailform,
+// points the config at it and empties the mail backend. The BIND stops at
+// the end of t.
+func (r *rfc2136) fresh(t testing.TB) {
+	t.Helper()
+	if r.bind != nil {
+		r.bind.Stop()
+	}
+	r.bind = servers.StartBINDFiles(t, r.key, r.zones)
+	r.spec.NoZones = true
+	r.spec.DNS = &synth.Provider{Type: "rfc2136", Settings: map[string]any{
+		"server":      r.bind.Addr(),
+		"tsig_key":    strings.TrimSuffix(r.key.Name, "."),
+		"tsig_secret": synth.Expr(`env("BENCH_TSIG_SECRET")`),
+	}}
+	r.spec.AuthServers = []string{r.bind.Addr()}
+	r.generate(t)
+	if err := os.RemoveAll(filepath.Join(r.cfg, ".mailform")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newPostgres is a reseller on a new PostgreSQL database.
+func newPostgres(t testing.TB, domains int) *setup {
+	t.Helper()
+	pg := servers.StartPostgres(t)
+	s := &setup{cfg: filepath.Join(t.TempDir(), "config"), env: os.Environ()}
+	s.spec = synth.Spec{Domains: domains, Mailboxes: 10, Aliases: 2, Format: "hcl", Seed: 1,
+		Backend: &synth.Provider{Type: "postgres", Settings: map[string]any{"dsn": pg.DSN(pg.NewDatabase(t))}}}
+	s.generate(t)
+	return s
+}
