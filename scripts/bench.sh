@@ -3,8 +3,13 @@
 # 2 aliases each) and prints each step's figures side by side, with the
 # growth factor from one size to the next: linear cost gives 10x and 5x.
 #
+# With DNSCONTROL set to a dnscontrol binary, DNSControl's preview of the
+# same zones is timed in the same run, as the step dnscontrol-preview
+# (docs/performance.md says how to build one).
+#
 # Usage: scripts/bench.sh              (SIZES="1000 10000 50000" by default)
 #        SIZES="1000 10000" FORMAT=yaml scripts/bench.sh
+#        DNSCONTROL=/path/to/dnscontrol scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +22,7 @@ go build -o "$out/mailform" ./cmd/mailform
 go build -o "$out/mailform-bench" ./cmd/mailform-bench
 for n in $SIZES; do
   echo "== $n domains" >&2
-  "$out/mailform-bench" run --domains "$n" --format "$FORMAT" --mailform "$out/mailform" | tee "$out/$n.txt" >&2
+  "$out/mailform-bench" run --domains "$n" --format "$FORMAT" --mailform "$out/mailform" ${DNSCONTROL:+--dnscontrol "$DNSCONTROL"} | tee "$out/$n.txt" >&2
 done
 
 # One row per step: seconds and peak MB at each size, then the growth of

@@ -37,10 +37,18 @@ seconds and its peak resident memory in MB.
                      plan has exactly those changes)
   apply-1pct-change  apply of that change (checked: the next plan is empty)
 
+With --dnscontrol, DNSControl plans the same zones in the same run, after
+the apply from empty and beside mailform's no-op plan: a project whose
+dnsconfig.js holds exactly what the zones hold, read by its BIND (zone-file)
+provider from the same files.
+
+  dnscontrol-preview  dnscontrol preview (checked: it finds nothing to change)
+
 Without --mailform the binary is built from this module first.`,
 		Flags: append(specFlags(),
 			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module)"},
 			&cli.StringFlag{Name: "dir", Usage: "where to generate (default: a temporary directory, removed afterwards)"},
+			&cli.StringFlag{Name: "dnscontrol", Usage: "also time the dnscontrol binary at `PATH` planning the same zones"},
 		),
 		Action: func(c *cli.Context) error {
 			s := specOf(c)
@@ -81,6 +89,11 @@ Without --mailform the binary is built from this module first.`,
 			}
 			if err := b.step("noop-plan", 0, "plan", "--detailed-exitcode", cfg); err != nil {
 				return err
+			}
+			if peer := c.String("dnscontrol"); peer != "" {
+				if err := b.dnscontrol(peer, filepath.Join(dir, "dnscontrol")); err != nil {
+					return err
+				}
 			}
 			// One mailbox changed.
 			one := s
@@ -139,6 +152,23 @@ func (b *bench) step(name string, wantCode int, args ...string) error {
 	}
 	fmt.Fprintf(b.w, "%s %.2f %.0f\n", name, secs, rss)
 	return nil
+}
+
+// dnscontrol times DNSControl's preview of the zones, as they are after
+// the apply, from a project written into dir.
+func (b *bench) dnscontrol(bin, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if _, err := writeDNSControl(filepath.Join(b.dir, "zones"), dir); err != nil {
+		return err
+	}
+	peer := &bench{bin: bin, dir: dir, w: b.w}
+	err := peer.step("dnscontrol-preview", 0, "preview", "--config", filepath.Join(dir, "dnsconfig.js"), "--creds", filepath.Join(dir, "creds.json"))
+	if err == nil && !strings.Contains(peer.last, "Done. 0 corrections.") {
+		err = fmt.Errorf("dnscontrol finds changes in the zones mailform applied:\n%s", tail(peer.last))
+	}
+	return err
 }
 
 // check runs mailform with args, untimed, and checks its exit code.

@@ -40,6 +40,7 @@ func TestSetups(t *testing.T) {
 	}
 	r.run(t, 0, "plan", "--detailed-exitcode", r.cfg)
 	p := newPostgres(t, 20)
+	p.fresh(t)
 	p.run(t, 0, "apply", "--auto-approve", p.cfg)
 	p.run(t, 0, "plan", "--detailed-exitcode", p.cfg)
 }
@@ -78,12 +79,17 @@ func BenchmarkRFC2136(b *testing.B) {
 func BenchmarkPostgres(b *testing.B) {
 	p := newPostgres(b, 10000)
 	b.Run("apply-from-empty", func(b *testing.B) {
-		if b.N > 1 {
-			b.Skip("measured once: a second apply has nothing to do")
+		for range b.N {
+			b.StopTimer()
+			p.fresh(b)
+			b.StartTimer()
+			p.measure(b, 0, "apply", "--auto-approve", p.cfg)
 		}
-		p.measure(b, 0, "apply", "--auto-approve", p.cfg)
 	})
 	b.Run("noop-plan", func(b *testing.B) {
+		p.fresh(b)
+		p.run(b, 0, "apply", "--auto-approve", p.cfg)
+		b.ResetTimer()
 		for range b.N {
 			p.measure(b, 0, "plan", "--detailed-exitcode", p.cfg)
 		}
@@ -179,13 +185,37 @@ func (r *rfc2136) fresh(t testing.TB) {
 	}
 }
 
-// newPostgres is a reseller on a new PostgreSQL database.
-func newPostgres(t testing.TB, domains int) *setup {
+// postgres is a reseller on the PostgreSQL backend.
+type postgres struct {
+	setup
+	zones string // the zones as they are before mailform
+}
+
+func newPostgres(t testing.TB, domains int) *postgres {
+	t.Helper()
+	p := &postgres{setup: setup{cfg: filepath.Join(t.TempDir(), "config"), env: os.Environ()}}
+	p.spec = synth.Spec{Domains: domains, Mailboxes: 10, Aliases: 2, Format: "hcl", Seed: 1}
+	p.generate(t)
+	p.zones = filepath.Join(t.TempDir(), "zones")
+	if err := os.Rename(filepath.Join(p.cfg, "zones"), p.zones); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fresh points the config at a new, empty database and puts the zone
+// files back as they were before mailform.
+func (p *postgres) fresh(t testing.TB) {
 	t.Helper()
 	pg := servers.StartPostgres(t)
-	s := &setup{cfg: filepath.Join(t.TempDir(), "config"), env: os.Environ()}
-	s.spec = synth.Spec{Domains: domains, Mailboxes: 10, Aliases: 2, Format: "hcl", Seed: 1,
-		Backend: &synth.Provider{Type: "postgres", Settings: map[string]any{"dsn": pg.DSN(pg.NewDatabase(t))}}}
-	s.generate(t)
-	return s
+	p.spec.NoZones = true
+	p.spec.Backend = &synth.Provider{Type: "postgres", Settings: map[string]any{"dsn": pg.DSN(pg.NewDatabase(t))}}
+	p.generate(t)
+	zones := filepath.Join(p.cfg, "zones")
+	if err := os.RemoveAll(zones); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(zones, os.DirFS(p.zones)); err != nil {
+		t.Fatal(err)
+	}
 }
