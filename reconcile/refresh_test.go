@@ -22,7 +22,9 @@ func (p *downProvider) GetRecords(ctx context.Context, zone string) ([]libdns.Re
 	return nil, errors.New("cannot reach the server")
 }
 
-func (p *downProvider) Capabilities() dns.Capabilities { return dns.Capabilities{RecordTypes: []string{"TXT"}} }
+func (p *downProvider) Capabilities() dns.Capabilities {
+	return dns.Capabilities{RecordTypes: []string{"TXT"}}
+}
 
 // A provider that fails every zone is told a few times, not once per
 // zone, and its other zones are not asked for.
