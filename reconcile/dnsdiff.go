@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ type dnsDiff struct {
 	// live DKIM selectors by domain.
 	pecHosts  map[string]bool
 	selectors map[string][]string
-	rrsets    map[string]map[dns.Key][]libdns.RR // provider/zone → the live rrsets, built when first asked
+	sorted    map[string]bool // provider/zone: whether its live records are sorted by name and type
 }
 
 // indexes builds what every domain's comparison looks up, once, so that
@@ -164,25 +165,45 @@ func owns(k setKey, sets map[setKey]*set, rr libdns.RR) bool {
 	return true
 }
 
-// liveSet is the live rrset of a name and type. A zone's records are
-// grouped once, so that a zone holding many domains is not scanned for
-// each of their rrsets.
+// liveSet is the live rrset of a name and type. Refresh sorts a zone's
+// records by name and type, so the rrset is found by binary search: a zone
+// holding many domains is not scanned for each of their rrsets. Records in
+// another order are scanned.
 func (d *dnsDiff) liveSet(provider, zone, name, typ string) []libdns.RR {
-	if d.rrsets == nil {
-		d.rrsets = map[string]map[dns.Key][]libdns.RR{}
+	if d.sorted == nil {
+		d.sorted = map[string]bool{}
 	}
+	rrs := d.live.DNS[provider].Records[zone]
 	pz := provider + "/" + zone
-	sets, ok := d.rrsets[pz]
-	if !ok {
-		sets = map[dns.Key][]libdns.RR{}
-		for _, rr := range d.live.DNS[provider].Records[zone] {
-			k := dns.Key{Name: strings.ToLower(rr.Name), Type: rr.Type}
-			sets[k] = append(sets[k], rr)
-		}
-		d.rrsets[pz] = sets
+	sorted, known := d.sorted[pz]
+	if !known {
+		sorted = slices.IsSortedFunc(rrs, compareNameType)
+		d.sorted[pz] = sorted
 	}
-	rrs := sets[dns.Key{Name: strings.ToLower(name), Type: typ}]
-	return rrs[:len(rrs):len(rrs)] // shared: an append copies
+	key := libdns.RR{Name: strings.ToLower(name), Type: typ}
+	if !sorted {
+		var out []libdns.RR
+		for _, rr := range rrs {
+			if compareNameType(rr, key) == 0 {
+				out = append(out, rr)
+			}
+		}
+		return out
+	}
+	i, _ := slices.BinarySearchFunc(rrs, key, compareNameType)
+	j := i
+	for j < len(rrs) && compareNameType(rrs[j], key) == 0 {
+		j++
+	}
+	return rrs[i:j:j] // shared: an append copies
+}
+
+// compareNameType orders records by name, case aside, then type.
+func compareNameType(a, b libdns.RR) int {
+	if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Type, b.Type)
 }
 
 func (d *dnsDiff) compare(dd *DomainDNS, s *set, sets map[setKey]*set) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -133,7 +134,7 @@ type ProviderZones struct {
 	Caps    dns.Capabilities       // what the provider can write
 	Listed  bool                   // the provider listed its zones
 	Zones   []string               // the zones that exist, lower case, with the final dot
-	Records map[string][]libdns.RR // by zone: the records read, in canonical form
+	Records map[string][]libdns.RR // by zone: the records read, in canonical form, sorted by name and type
 
 	once sync.Once
 	set  map[string]bool // Zones, for lookups
@@ -249,6 +250,7 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 					pf.add(fmt.Errorf("zone %s: %w", zone, err))
 					return
 				}
+				slices.SortStableFunc(rrs, compareNameType)
 				mu.Lock()
 				pz.Records[zone] = rrs
 				if !pz.Listed && !contains(pz.Zones, zone) {

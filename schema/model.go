@@ -39,26 +39,27 @@ type AttrRange struct {
 
 // At is the range of an attribute's value, or of the block's name when the
 // attribute is not written.
-func (n *Node) At(attr string) hcl.Range {
-	if r, ok := n.attr(attr); ok {
-		return r
-	}
-	return n.NameRange
-}
+func (n *Node) At(attr string) hcl.Range { return *n.at(attr) }
 
 // Has reports whether the attribute is written.
-func (n *Node) Has(attr string) bool {
-	_, ok := n.attr(attr)
-	return ok
+func (n *Node) Has(attr string) bool { return n.attr(attr) != nil }
+
+// at is At's range itself, for sharing.
+func (n *Node) at(attr string) *hcl.Range {
+	if r := n.attr(attr); r != nil {
+		return r
+	}
+	return &n.NameRange
 }
 
-func (n *Node) attr(name string) (hcl.Range, bool) {
+// attr is the range of a written attribute's value, or nil.
+func (n *Node) attr(name string) *hcl.Range {
 	for i := range n.Attrs {
 		if n.Attrs[i].Name == name {
-			return n.Attrs[i].Range, true
+			return &n.Attrs[i].Range
 		}
 	}
-	return hcl.Range{}, false
+	return nil
 }
 
 // setAttr records an attribute's range. The decoder sets each name once:
@@ -227,10 +228,13 @@ type TenantEffective struct {
 }
 
 // Inherited is an effective value and where it was set: the attribute that
-// set it, or the platform block for a built-in default.
+// set it, or the platform block for a built-in default. From points into
+// the node that set it, shared by every object that inherits the value
+// (a hundred thousand mailboxes need not each hold a copy): never nil,
+// never changed.
 type Inherited[T any] struct {
 	Value T
-	From  hcl.Range
+	From  *hcl.Range
 }
 
 // Manager manages some of a tenant's domains.

@@ -50,7 +50,7 @@ func (c *checker) resolve() {
 	if n := len(pe.Quotas); n > 0 {
 		pe.MaxQuota = pe.Quotas[n-1]
 	}
-	platformAt := func(attr string) hcl.Range { return p.At(attr) }
+	platformAt := func(attr string) *hcl.Range { return p.at(attr) }
 
 	backend := ""
 	if len(cfg.Backends) == 1 {
@@ -80,7 +80,7 @@ func (c *checker) resolve() {
 			de.MX = value(d.MX, mx)
 			de.DNSTTL = value(d.DNSTTL, DefaultDNSTTL)
 			if d.MaxMailboxes != nil {
-				de.MaxMailboxes = &Inherited[int]{*d.MaxMailboxes, d.At("max_mailboxes")}
+				de.MaxMailboxes = &Inherited[int]{*d.MaxMailboxes, d.at("max_mailboxes")}
 			}
 			de.MaxQuota = inherit(d.MaxQuota, &d.Node, "max_quota", te.MaxQuota)
 			de.DefaultQuota = inherit(d.DefaultQuota, &d.Node, "default_quota", te.DefaultQuota)
@@ -138,7 +138,7 @@ func inherit[T any](p *T, n *Node, attr string, up Inherited[T]) Inherited[T] {
 	if p == nil {
 		return up
 	}
-	return Inherited[T]{*p, n.At(attr)}
+	return Inherited[T]{*p, n.at(attr)}
 }
 
 func orDefault[T any](s, def []T) []T {

@@ -22,7 +22,7 @@ func (c *checker) tenant(t *Tenant, x *index) {
 	c.quotaOffered(t.MaxQuota, &t.Node, "max_quota")
 	c.quotaOffered(t.DefaultQuota, &t.Node, "default_quota")
 	if t.DefaultQuota != nil && te.DefaultQuota.Value > te.MaxQuota.Value {
-		c.errorf(t.At("default_quota"), fmt.Sprintf("The tenant's max_quota is %s (set at %s); lower the default or raise the maximum.", te.MaxQuota.Value, place(te.MaxQuota.From)),
+		c.errorf(t.At("default_quota"), fmt.Sprintf("The tenant's max_quota is %s (set at %s); lower the default or raise the maximum.", te.MaxQuota.Value, place(*te.MaxQuota.From)),
 			"default_quota %s is above max_quota %s", te.DefaultQuota.Value, te.MaxQuota.Value)
 	}
 	c.sendLimitOffered(t.DefaultSendLimit, &t.Node, "default_send_limit")
@@ -156,13 +156,13 @@ func (c *checker) domain2(t *Tenant, d *Domain, x *index) {
 		c.errorf(d.At("max_mailboxes"), "Use 0 or more.", "max_mailboxes cannot be negative")
 	}
 	if m := de.MaxMailboxes; m != nil && len(d.Mailboxes) > m.Value {
-		c.errorf(m.From, fmt.Sprintf("The domain defines %d mailboxes (the postmaster not counted); remove %d, or raise max_mailboxes.", len(d.Mailboxes), len(d.Mailboxes)-m.Value),
+		c.errorf(*m.From, fmt.Sprintf("The domain defines %d mailboxes (the postmaster not counted); remove %d, or raise max_mailboxes.", len(d.Mailboxes), len(d.Mailboxes)-m.Value),
 			"domain %s has %d mailboxes, more than its max_mailboxes %d", d.Name, len(d.Mailboxes), m.Value)
 	}
 	c.quotaOffered(d.MaxQuota, &d.Node, "max_quota")
 	c.quotaOffered(d.DefaultQuota, &d.Node, "default_quota")
 	if d.MaxQuota != nil && *d.MaxQuota > te.MaxQuota.Value {
-		c.errorf(d.At("max_quota"), fmt.Sprintf("Tenant %q allows at most %s per mailbox (set at %s).", t.Name, te.MaxQuota.Value, place(te.MaxQuota.From)),
+		c.errorf(d.At("max_quota"), fmt.Sprintf("Tenant %q allows at most %s per mailbox (set at %s).", t.Name, te.MaxQuota.Value, place(*te.MaxQuota.From)),
 			"max_quota %s is above the tenant's max_quota %s", *d.MaxQuota, te.MaxQuota.Value)
 	}
 	if de.DefaultQuota.Value > de.MaxQuota.Value && (d.DefaultQuota != nil || d.MaxQuota != nil) {
@@ -170,7 +170,7 @@ func (c *checker) domain2(t *Tenant, d *Domain, x *index) {
 		if d.DefaultQuota == nil {
 			at = d.At("max_quota")
 		}
-		c.errorf(at, fmt.Sprintf("Domain %s allows at most %s per mailbox (set at %s); lower the default or raise the maximum.", d.Name, de.MaxQuota.Value, place(de.MaxQuota.From)),
+		c.errorf(at, fmt.Sprintf("Domain %s allows at most %s per mailbox (set at %s); lower the default or raise the maximum.", d.Name, de.MaxQuota.Value, place(*de.MaxQuota.From)),
 			"default quota %s is above max_quota %s", de.DefaultQuota.Value, de.MaxQuota.Value)
 	}
 	c.sendLimitOffered(d.DefaultSendLimit, &d.Node, "default_send_limit")
@@ -229,7 +229,7 @@ func (c *checker) mailbox(t *Tenant, d *Domain, m *Mailbox, x *index) {
 			if d.MaxQuota == nil {
 				owner = "tenant " + t.Name
 			}
-			c.errorf(m.At("quota"), fmt.Sprintf("The %s allows at most %s per mailbox (set at %s); use a smaller quota or raise max_quota there.", owner, de.MaxQuota.Value, place(de.MaxQuota.From)),
+			c.errorf(m.At("quota"), fmt.Sprintf("The %s allows at most %s per mailbox (set at %s); use a smaller quota or raise max_quota there.", owner, de.MaxQuota.Value, place(*de.MaxQuota.From)),
 				"quota %s is above max_quota %s of %s", *m.Quota, de.MaxQuota.Value, owner)
 		}
 	}

@@ -119,7 +119,7 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 		p.ttl, p.hasTTL = ttl, true
 	}
 	p.owner = owner
-	typ, data := f[0], f[1:]
+	typ, data := fastType(f[0]), f[1:]
 	rr := libdns.RR{
 		Name: libdns.RelativeName(mdns.CanonicalName(owner), mdns.CanonicalName(zone)),
 		TTL:  time.Duration(ttl) * time.Second,
@@ -176,6 +176,8 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 		}
 		return soaRR(zone, soa), soa, ok1 && ok2
 	}
+	// Copies, so that the file's text is not kept for a few bytes of it.
+	rr.Name, rr.Data = strings.Clone(rr.Name), strings.Clone(rr.Data)
 	return rr, nil, ok
 }
 
@@ -237,12 +239,18 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-func isFastType(s string) bool {
-	switch s {
-	case "A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "SOA":
-		return true
+var fastTypes = []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT", "SOA"}
+
+func isFastType(s string) bool { return fastType(s) != "" }
+
+// fastType is the type s names, as a constant string, or "".
+func fastType(s string) string {
+	for _, t := range fastTypes {
+		if s == t {
+			return t
+		}
 	}
-	return false
+	return ""
 }
 
 // zoneFields splits an entry of one line into its fields, a quoted string
