@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,15 +13,113 @@ import (
 	"github.com/mailform/mailform/schema"
 )
 
-// Read reads the whole backend, each table once.
+// Read reads the whole backend, each table once, all in one consistent
+// view. On SQLite the mailboxes, most of the work, are read on a second
+// connection that sees the same snapshot, beside the other tables.
 func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
-	tx, err := b.db.BeginTx(ctx, b.dialect.snapshot)
+	txs, err := b.readTxs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	defer func() {
+		for _, tx := range txs {
+			tx.Rollback()
+		}
+	}()
 	st := &mail.State{Owner: b.owner}
-	r := reader{ctx: ctx, tx: tx, d: b.dialect}
+	rest := reader{ctx: ctx, tx: txs[0], d: b.dialect}
+	boxes := reader{ctx: ctx, tx: txs[len(txs)-1], d: b.dialect}
+	if len(txs) > 1 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			boxes.mailboxes(st)
+		}()
+		rest.tables(st)
+		<-done
+	} else {
+		boxes.mailboxes(st)
+		rest.tables(st)
+	}
+	if err := errors.Join(boxes.err, rest.err); err != nil {
+		return nil, err
+	}
+	st.Aliases = linkAliases(st, rest.aliases)
+	sortState(st)
+	return st, nil
+}
+
+// readTxs begins Read's transactions. On SQLite there are two, and a write
+// transaction held while they begin keeps any commit out from between
+// their first reads, so that both see one snapshot; where that lock cannot
+// be had (a read-only database), one transaction reads everything.
+func (b *Backend) readTxs(ctx context.Context) ([]*sql.Tx, error) {
+	var txs []*sql.Tx
+	fail := func(err error) ([]*sql.Tx, error) {
+		for _, tx := range txs {
+			tx.Rollback()
+		}
+		return nil, err
+	}
+	begin := func() error {
+		tx, err := b.db.BeginTx(ctx, b.dialect.snapshot)
+		if err != nil {
+			return err
+		}
+		txs = append(txs, tx)
+		// The snapshot is taken at a transaction's first read.
+		var n int
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM mf_meta").Scan(&n)
+	}
+	if b.dialect.name == "sqlite" {
+		if release, ok := b.holdWrites(ctx); ok {
+			defer release()
+			for range 2 {
+				if err := begin(); err != nil {
+					return fail(err)
+				}
+			}
+			return txs, nil
+		}
+	}
+	if err := begin(); err != nil {
+		return fail(err)
+	}
+	return txs, nil
+}
+
+// holdWrites takes SQLite's write lock, without waiting for a writer that
+// has it (an apply's transaction can be long), and returns what releases
+// it.
+func (b *Backend) holdWrites(ctx context.Context) (func(), bool) {
+	conn, err := b.db.Conn(ctx)
+	if err != nil {
+		return nil, false
+	}
+	restore := func() {
+		conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000") // as the DSN sets it
+		conn.Close()
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		restore()
+		return nil, false
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		restore()
+		return nil, false
+	}
+	return func() {
+		conn.ExecContext(ctx, "ROLLBACK")
+		restore()
+	}, true
+}
+
+// aliasRow is a row of the alias table, linked once the mailboxes and
+// domains are read: a catch-all, a mailbox's forwarding, or an alias.
+type aliasRow struct{ address, goTo string }
+
+// tables reads every table but the mailboxes'.
+func (r *reader) tables(st *mail.State) {
 	tenants := map[string]*mail.Tenant{}
 	r.rows(`SELECT name, owner, display_name, max_mailboxes, max_quota, require_2fa FROM mf_tenant`, func(s scan) error {
 		t := &mail.Tenant{}
@@ -43,7 +142,6 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 		}
 		return nil
 	})
-	domains := map[string]*mail.Domain{}
 	r.rows(`SELECT d.domain, d.mailboxes, d.active, COALESCE(x.tenant, ''), COALESCE(x.branding, ''), COALESCE(x.max_quota, 0),
 			COALESCE(x.default_quota, 0), COALESCE(x.default_send_limit, 0), COALESCE(x.imap, FALSE), COALESCE(x.pop3, FALSE),
 			COALESCE(x.smtp, FALSE), COALESCE(x.webmail, FALSE), COALESCE(x.allowed_ips, ''), COALESCE(x.require_2fa, FALSE),
@@ -59,7 +157,6 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 		}
 		d.Services = services(imap, pop3, smtp, webmail)
 		d.AllowedIPs = splitList(ips)
-		domains[d.Name] = d
 		st.Domains = append(st.Domains, d)
 		return nil
 	})
@@ -72,7 +169,36 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 		st.AliasDomains = append(st.AliasDomains, a)
 		return nil
 	})
-	mailboxes := map[string]*mail.Mailbox{}
+	r.rows(`SELECT address, goto FROM alias`, func(s scan) error {
+		var a aliasRow
+		if err := s(&a.address, &a.goTo); err != nil {
+			return err
+		}
+		r.aliases = append(r.aliases, a)
+		return nil
+	})
+	r.rows(`SELECT name, tenant, password, sender_domains, sender_addresses, active, priority, notes FROM mf_relay_user`, func(s scan) error {
+		u := &mail.RelayUser{}
+		var doms, addrs string
+		if err := s(&u.Name, &u.Tenant, &u.Password.Hash, &doms, &addrs, &u.Active, &u.Priority, &u.Notes); err != nil {
+			return err
+		}
+		u.SenderDomains, u.SenderAddresses = splitList(doms), splitList(addrs)
+		st.RelayUsers = append(st.RelayUsers, u)
+		return nil
+	})
+	r.rows(`SELECT domain, selector, algorithm, bits, public_key, private_key, active FROM mf_dkim_key`, func(s scan) error {
+		k := &mail.DKIMKey{}
+		if err := s(&k.Domain, &k.Selector, &k.Algorithm, &k.Bits, &k.PublicKey, &k.PrivateKey, &k.Active); err != nil {
+			return err
+		}
+		st.DKIMKeys = append(st.DKIMKeys, k)
+		return nil
+	})
+}
+
+// mailboxes reads the mailboxes.
+func (r *reader) mailboxes(st *mail.State) {
 	r.rows(`SELECT m.username, m.password, m.name, m.quota, m.active, COALESCE(x.imap, FALSE), COALESCE(x.pop3, FALSE),
 			COALESCE(x.smtp, FALSE), COALESCE(x.webmail, FALSE), COALESCE(x.allow_nets, ''), COALESCE(x.send_limit, 0),
 			COALESCE(x.require_2fa, FALSE), COALESCE(x.postmaster, FALSE), COALESCE(x.archive_years, 0),
@@ -97,16 +223,25 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 		if autoreply {
 			m.Autoresponder = &mail.Autoresponder{Subject: subject, Body: body, Start: parseTime(start), End: parseTime(end)}
 		}
-		mailboxes[m.Address] = m
 		st.Mailboxes = append(st.Mailboxes, m)
 		return nil
 	})
-	r.rows(`SELECT address, goto, domain FROM alias`, func(s scan) error {
-		var addr, gotoList, domain string
-		if err := s(&addr, &gotoList, &domain); err != nil {
-			return err
-		}
-		to := splitList(gotoList)
+}
+
+// linkAliases sorts the alias rows into catch-alls, mailboxes' forwarding
+// and aliases, and returns the aliases.
+func linkAliases(st *mail.State, rows []aliasRow) []*mail.Alias {
+	domains := make(map[string]*mail.Domain, len(st.Domains))
+	for _, d := range st.Domains {
+		domains[d.Name] = d
+	}
+	mailboxes := make(map[string]*mail.Mailbox, len(st.Mailboxes))
+	for _, m := range st.Mailboxes {
+		mailboxes[m.Address] = m
+	}
+	var aliases []*mail.Alias
+	for _, row := range rows {
+		addr, to := row.address, splitList(row.goTo)
 		switch {
 		case strings.HasPrefix(addr, "@"):
 			if d := domains[strings.TrimPrefix(addr, "@")]; d != nil && len(to) > 0 {
@@ -125,43 +260,21 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 				m.KeepCopy = false
 			}
 		default:
-			st.Aliases = append(st.Aliases, &mail.Alias{Address: addr, Goto: to})
+			aliases = append(aliases, &mail.Alias{Address: addr, Goto: to})
 		}
-		return nil
-	})
-	r.rows(`SELECT name, tenant, password, sender_domains, sender_addresses, active, priority, notes FROM mf_relay_user`, func(s scan) error {
-		u := &mail.RelayUser{}
-		var doms, addrs string
-		if err := s(&u.Name, &u.Tenant, &u.Password.Hash, &doms, &addrs, &u.Active, &u.Priority, &u.Notes); err != nil {
-			return err
-		}
-		u.SenderDomains, u.SenderAddresses = splitList(doms), splitList(addrs)
-		st.RelayUsers = append(st.RelayUsers, u)
-		return nil
-	})
-	r.rows(`SELECT domain, selector, algorithm, bits, public_key, private_key, active FROM mf_dkim_key`, func(s scan) error {
-		k := &mail.DKIMKey{}
-		if err := s(&k.Domain, &k.Selector, &k.Algorithm, &k.Bits, &k.PublicKey, &k.PrivateKey, &k.Active); err != nil {
-			return err
-		}
-		st.DKIMKeys = append(st.DKIMKeys, k)
-		return nil
-	})
-	if r.err != nil {
-		return nil, r.err
 	}
-	sortState(st)
-	return st, nil
+	return aliases
 }
 
 type scan func(dest ...any) error
 
 // reader runs queries until the first error, which it keeps.
 type reader struct {
-	ctx context.Context
-	tx  *sql.Tx
-	d   dialect
-	err error
+	ctx     context.Context
+	tx      *sql.Tx
+	d       dialect
+	err     error
+	aliases []aliasRow // the alias table, read by tables
 }
 
 func (r *reader) rows(query string, each func(scan) error) {
