@@ -59,11 +59,24 @@ type PlanOptions struct {
 // given ConfigChecksum: it resolves the secrets (problems come back as
 // diagnostics with their places), reads the live side and diffs.
 func MakePlan(ctx context.Context, cfg *schema.Config, checksum string, env schema.Environment, provs *Providers, opt PlanOptions) (*Plan, *Live, hcl.Diagnostics, error) {
-	want, diags := DesiredState(cfg, env)
+	// The config's side is worked out while the live side is read; a
+	// config whose secrets do not resolve stops the reading.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var want *Desired
+	var diags hcl.Diagnostics
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if want, diags = DesiredState(cfg, env); diags.HasErrors() {
+			cancel()
+		}
+	}()
+	live, err := Refresh(ctx, cfg, provs, opt.Refresh)
+	<-done
 	if diags.HasErrors() {
 		return nil, nil, diags, nil
 	}
-	live, err := Refresh(ctx, cfg, provs, opt.Refresh)
 	if err != nil {
 		return nil, nil, diags, err
 	}
