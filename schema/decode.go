@@ -30,7 +30,6 @@ func decodeFile(n *node, syn syntax) (*Config, hcl.Diagnostics) {
 func (d *decoder) body(n *node, v reflect.Value, what string, nameRange hcl.Range) {
 	spec := specOf(v.Type())
 	nd := v.Addr().Interface().(nodeHolder).node()
-	nd.Range = n.rng
 	nd.NameRange = nameRange
 	nd.Attrs = make([]AttrRange, 0, len(n.entries))
 	seen := func(key string, upTo int) (hcl.Range, bool) {

@@ -25,7 +25,6 @@ import (
 // Node is where a model element was written. It is left out when two models
 // are compared.
 type Node struct {
-	Range     hcl.Range   // the whole block or mapping
 	NameRange hcl.Range   // its label, or its type when unlabelled
 	Attrs     []AttrRange // each attribute's value; list elements as "name.N"
 }
