@@ -3,7 +3,6 @@ package reconcile
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,6 +25,11 @@ type dnsDiff struct {
 	pecHosts  map[string]bool
 	selectors map[string][]string
 	sorted    map[string]bool // provider/zone: whether its live records are sorted by name and type
+
+	// Reused by domain, one domain after another.
+	sets  map[setKey]*set
+	zones map[string]string
+	order []setKey
 }
 
 // indexes builds what every domain's comparison looks up, once, so that
@@ -101,9 +105,16 @@ func (d *dnsDiff) domain(dd *DomainDNS) {
 	if d.created == nil {
 		d.created = map[string]bool{}
 	}
-	sets := map[setKey]*set{}
-	var order []setKey
-	zones := map[string]string{} // provider/zone → provider
+	// The maps are the dnsDiff's, emptied for each domain: most domains
+	// have nothing to change, and a new map each would be most of what a
+	// plan of many domains allocates here.
+	if d.sets == nil {
+		d.sets, d.zones = map[setKey]*set{}, map[string]string{}
+	}
+	clear(d.sets)
+	clear(d.zones)
+	sets, zones, order := d.sets, d.zones, d.order[:0] // zones: provider/zone → provider
+	defer func() { d.order = order }()
 	for _, rec := range dd.Records {
 		pz := d.live.DNS[rec.Provider]
 		if pz == nil {
@@ -277,58 +288,67 @@ func (d *dnsDiff) change(dd *DomainDNS, k setKey, action Action, all, owned, wan
 // selector dropped) and deletes them, but only when they hold exactly what
 // mailform would have written: a record someone else made stays.
 func (d *dnsDiff) leftovers(dd *DomainDNS, provider, zone string, sets map[setKey]*set) {
-	wanted := map[dns.Key]bool{}
-	for k := range sets {
-		if k.provider == provider && k.zone == zone {
-			wanted[dns.Key{Name: k.name, Type: k.typ}] = true
+	wanted := func(k dns.Key) bool {
+		sk := setKey{provider: provider, zone: zone, name: k.Name, typ: k.Type}
+		if sets[sk] != nil {
+			return true
 		}
+		sk.spf = true
+		return sets[sk] != nil
 	}
+	// Each candidate rrset, and which of oursLooking's tests its records
+	// must all pass.
+	type candidate struct {
+		key  dns.Key
+		test func(*oursLooking) func(libdns.RR) bool
+	}
+	address := func(o *oursLooking) func(libdns.RR) bool { return o.address }
 	rel := func(name string) string { return libdns.RelativeName(name+"."+dd.Domain+".", zone) }
-	ours := d.oursLooking(dd)
-	candidates := map[dns.Key]func(libdns.RR) bool{}
+	cands := make([]candidate, 0, 16)
 	for _, n := range []string{"mail", "webmail"} {
-		candidates[dns.Key{Name: rel(n), Type: "A"}] = ours.address
-		candidates[dns.Key{Name: rel(n), Type: "AAAA"}] = ours.address
+		cands = append(cands, candidate{dns.Key{Name: rel(n), Type: "A"}, address}, candidate{dns.Key{Name: rel(n), Type: "AAAA"}, address})
 	}
-	candidates[dns.Key{Name: rel("autoconfig"), Type: "CNAME"}] = ours.webmail
+	cands = append(cands, candidate{dns.Key{Name: rel("autoconfig"), Type: "CNAME"}, func(o *oursLooking) func(libdns.RR) bool { return o.webmail }})
 	for _, n := range srvNames {
-		candidates[dns.Key{Name: rel(n), Type: "SRV"}] = ours.srv
+		cands = append(cands, candidate{dns.Key{Name: rel(n), Type: "SRV"}, func(o *oursLooking) func(libdns.RR) bool { return o.srv }})
 	}
-	candidates[dns.Key{Name: rel("cert"), Type: "MX"}] = ours.pec
+	cands = append(cands, candidate{dns.Key{Name: rel("cert"), Type: "MX"}, func(o *oursLooking) func(libdns.RR) bool { return o.pec }})
 	for _, sel := range d.selectors[dd.Domain] {
-		candidates[dns.Key{Name: rel(sel + "._domainkey"), Type: "TXT"}] = ours.dkim
+		cands = append(cands, candidate{dns.Key{Name: rel(sel + "._domainkey"), Type: "TXT"}, func(o *oursLooking) func(libdns.RR) bool { return o.dkim }})
+	}
+	known := func(k dns.Key) bool {
+		return slices.ContainsFunc(cands, func(c candidate) bool { return c.key == k })
 	}
 	for _, rr := range d.live.DNS[provider].Records[zone] {
-		label, under := strings.CutSuffix(libdns.AbsoluteName(rr.Name, zone), "."+dd.Domain+".")
-		if under && rr.Type == "A" && tokenName.MatchString(label) {
-			candidates[dns.KeyOf(rr)] = ours.token
-		}
-	}
-	for _, k := range sortedKeys(candidates) {
-		if wanted[k] {
+		if rr.Type != "A" {
 			continue
 		}
-		all := d.liveSet(provider, zone, k.Name, k.Type)
+		label, under := strings.CutSuffix(libdns.AbsoluteName(rr.Name, zone), "."+dd.Domain+".")
+		if k := dns.KeyOf(rr); under && tokenName.MatchString(label) && !known(k) {
+			cands = append(cands, candidate{k, func(o *oursLooking) func(libdns.RR) bool { return o.token }})
+		}
+	}
+	var ours *oursLooking // made when a candidate has records: rarely
+	for _, c := range cands {
+		if wanted(c.key) {
+			continue
+		}
+		all := d.liveSet(provider, zone, c.key.Name, c.key.Type)
 		if len(all) == 0 {
 			continue
 		}
+		if ours == nil {
+			o := d.oursLooking(dd)
+			ours = &o
+		}
 		mine := true
 		for _, rr := range all {
-			mine = mine && candidates[k](rr)
+			mine = mine && c.test(ours)(rr)
 		}
 		if mine {
-			d.change(dd, setKey{provider: provider, zone: zone, name: k.Name, typ: k.Type}, Delete, all, all, nil)
+			d.change(dd, setKey{provider: provider, zone: zone, name: c.key.Name, typ: c.key.Type}, Delete, all, all, nil)
 		}
 	}
-}
-
-func sortedKeys(m map[dns.Key]func(libdns.RR) bool) []dns.Key {
-	out := make([]dns.Key, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
 }
 
 // oursLooking holds what the records mailform writes for a domain can hold,
@@ -377,6 +397,21 @@ func (d *dnsDiff) oursLooking(dd *DomainDNS) oursLooking {
 func sameRecords(a, b []libdns.RR) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if len(a) <= 8 {
+		// Few records, as an rrset has: matched pairwise, without copies.
+		var used [8]bool
+	next:
+		for _, x := range a {
+			for j, y := range b {
+				if !used[j] && x.Data == y.Data && x.TTL == y.TTL {
+					used[j] = true
+					continue next
+				}
+			}
+			return false
+		}
+		return true
 	}
 	ca, cb := dns.Canonical(a), dns.Canonical(b)
 	for i := range ca {

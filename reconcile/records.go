@@ -102,7 +102,8 @@ func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tok
 	r := cfg.Reseller
 	de := d.Effective
 	ttl := time.Duration(de.DNSTTL) * time.Second
-	out := &DomainDNS{Address: domainAddress(t, d), Domain: d.Name, Display: d.Name, Provider: d.DNS, Threshold: d.DNSThreshold}
+	out := &DomainDNS{Address: domainAddress(t, d), Domain: d.Name, Display: d.Name, Provider: d.DNS, Threshold: d.DNSThreshold,
+		Records: make([]Record, 0, 16)} // a domain has about a dozen
 	add := func(name, typ, data string, purpose Purpose) {
 		out.Records = append(out.Records, Record{Name: name, Type: typ, TTL: ttl, Data: data, Purpose: purpose, Provider: d.DNS})
 	}
