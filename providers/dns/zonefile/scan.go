@@ -34,7 +34,10 @@ type zoneText struct {
 func parseZone(zone, filename string, src string) (*zoneText, error) {
 	z := &zoneText{zone: zone, entries: splitEntries(src)}
 	for _, e := range z.entries {
-		if d := strings.Fields(e.text); !e.record && len(d) > 0 && (strings.EqualFold(d[0], "$GENERATE") || strings.EqualFold(d[0], "$INCLUDE")) {
+		if e.record || !strings.HasPrefix(strings.TrimLeft(e.text, " \t"), "$") {
+			continue
+		}
+		if d := strings.Fields(e.text); strings.EqualFold(d[0], "$GENERATE") || strings.EqualFold(d[0], "$INCLUDE") {
 			return nil, fmt.Errorf("%s: mailform cannot edit a zone file that uses %s; keep the mail records in a file without it", filename, strings.ToUpper(d[0]))
 		}
 	}
@@ -143,7 +146,7 @@ func splitEntries(src string) []*entry {
 // records returns the zone's records as libdns.RR, relative to the zone,
 // without the SOA.
 func (z *zoneText) records() []libdns.RR {
-	var out []libdns.RR
+	out := make([]libdns.RR, 0, len(z.entries))
 	for _, e := range z.entries {
 		if e.record && e.soa == nil {
 			out = append(out, e.rr)

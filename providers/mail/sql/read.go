@@ -169,11 +169,8 @@ func (r *reader) tables(st *mail.State) {
 		st.AliasDomains = append(st.AliasDomains, a)
 		return nil
 	})
-	r.rows(`SELECT address, goto FROM alias`, func(s scan) error {
-		var a aliasRow
-		if err := s(&a.address, &a.goTo); err != nil {
-			return err
-		}
+	var a aliasRow
+	r.scanRows(`SELECT address, goto FROM alias`, []any{&a.address, &a.goTo}, func() error {
 		r.aliases = append(r.aliases, a)
 		return nil
 	})
@@ -199,29 +196,38 @@ func (r *reader) tables(st *mail.State) {
 
 // mailboxes reads the mailboxes.
 func (r *reader) mailboxes(st *mail.State) {
-	r.rows(`SELECT m.username, m.password, m.name, m.quota, m.active, COALESCE(x.imap, FALSE), COALESCE(x.pop3, FALSE),
+	// One row's values, scanned into the same variables row after row:
+	// a hundred thousand rows need not each allocate twenty.
+	var row struct {
+		address, hash, name               string
+		quota                             int64
+		active, imap, pop3, smtp, webmail bool
+		nets                              string
+		sendLimit                         int
+		require2FA, postmaster            bool
+		years                             int
+		delegates                         string
+		autoreply                         bool
+		subject, body                     string
+		start, end                        sql.NullString
+	}
+	dest := []any{&row.address, &row.hash, &row.name, &row.quota, &row.active, &row.imap, &row.pop3, &row.smtp, &row.webmail, &row.nets,
+		&row.sendLimit, &row.require2FA, &row.postmaster, &row.years, &row.delegates, &row.autoreply, &row.subject, &row.body, &row.start, &row.end}
+	r.scanRows(`SELECT m.username, m.password, m.name, m.quota, m.active, COALESCE(x.imap, FALSE), COALESCE(x.pop3, FALSE),
 			COALESCE(x.smtp, FALSE), COALESCE(x.webmail, FALSE), COALESCE(x.allow_nets, ''), COALESCE(x.send_limit, 0),
 			COALESCE(x.require_2fa, FALSE), COALESCE(x.postmaster, FALSE), COALESCE(x.archive_years, 0),
 			COALESCE(x.archive_delegates, ''), COALESCE(x.autoreply, FALSE), COALESCE(x.autoreply_subject, ''),
 			COALESCE(x.autoreply_body, ''), x.autoreply_start, x.autoreply_end
 		FROM mailbox m LEFT JOIN mf_mailbox x ON x.username = m.username
-		WHERE x.retired IS NULL`, func(s scan) error {
-		m := &mail.Mailbox{}
-		var imap, pop3, smtp, webmail, autoreply bool
-		var nets, delegates, subject, body string
-		var years int
-		var start, end sql.NullString
-		if err := s(&m.Address, &m.Password.Hash, &m.Name, &m.Quota, &m.Active, &imap, &pop3, &smtp, &webmail, &nets,
-			&m.SendLimit, &m.Require2FA, &m.Postmaster, &years, &delegates, &autoreply, &subject, &body, &start, &end); err != nil {
-			return err
+		WHERE x.retired IS NULL`, dest, func() error {
+		m := &mail.Mailbox{Address: row.address, Password: mail.Password{Hash: row.hash}, Name: row.name, Quota: row.quota, Active: row.active,
+			Services: services(row.imap, row.pop3, row.smtp, row.webmail), AllowedIPs: splitList(row.nets),
+			SendLimit: row.sendLimit, Require2FA: row.require2FA, Postmaster: row.postmaster}
+		if row.years > 0 {
+			m.Archive = &mail.Archive{RetentionYears: row.years, Delegates: splitList(row.delegates)}
 		}
-		m.Services = services(imap, pop3, smtp, webmail)
-		m.AllowedIPs = splitList(nets)
-		if years > 0 {
-			m.Archive = &mail.Archive{RetentionYears: years, Delegates: splitList(delegates)}
-		}
-		if autoreply {
-			m.Autoresponder = &mail.Autoresponder{Subject: subject, Body: body, Start: parseTime(start), End: parseTime(end)}
+		if row.autoreply {
+			m.Autoresponder = &mail.Autoresponder{Subject: row.subject, Body: row.body, Start: parseTime(row.start), End: parseTime(row.end)}
 		}
 		st.Mailboxes = append(st.Mailboxes, m)
 		return nil
@@ -296,6 +302,17 @@ func (r *reader) rows(query string, each func(scan) error) {
 	if err := rows.Err(); err != nil {
 		r.err = fmt.Errorf("read: %w", err)
 	}
+}
+
+// scanRows runs a query, scanning each row into dest, the same variables
+// every row, and calls each after each row: for the large tables.
+func (r *reader) scanRows(query string, dest []any, each func() error) {
+	r.rows(query, func(s scan) error {
+		if err := s(dest...); err != nil {
+			return err
+		}
+		return each()
+	})
 }
 
 // services lists the services switched on, in a list shared with every
