@@ -48,11 +48,22 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 			md.run()
 		}()
 	}
-	doms := MailDNS(cfg, live.Token, live.DKIMKey)
+	// Each domain's records are compared as they are made, and kept only
+	// where the notes show them (a domain whose DNS mailform does not
+	// manage): the records of ten thousand domains need not all be held.
+	var doms []*DomainDNS
 	dd := &dnsDiff{cfg: cfg, live: live}
-	for _, d := range doms {
-		dd.domain(d)
-	}
+	eachMailDNS(cfg, live.Token, live.DKIMKey, func(group []*DomainDNS) {
+		for _, d := range group {
+			dd.domain(d)
+		}
+		for _, d := range group {
+			if d.Provider != "" {
+				d.Records = nil
+			}
+		}
+		doms = append(doms, group...)
+	})
 	wg.Wait()
 	var errs []error
 	for _, md := range mds {

@@ -81,16 +81,24 @@ type tokens func(domain string) string
 // MailDNS derives the mail DNS of every real and alias domain of the config.
 func MailDNS(cfg *schema.Config, token tokens, keys dkimKeys) []*DomainDNS {
 	var out []*DomainDNS
+	eachMailDNS(cfg, token, keys, func(group []*DomainDNS) { out = append(out, group...) })
+	return out
+}
+
+// eachMailDNS passes MailDNS to yield a domain at a time: the domain, then
+// its alias domains.
+func eachMailDNS(cfg *schema.Config, token tokens, keys dkimKeys, yield func([]*DomainDNS)) {
+	var group []*DomainDNS
 	for _, t := range cfg.Tenants {
 		for _, d := range t.Domains {
 			real := domainDNS(cfg, t, d, token, keys)
-			out = append(out, real)
+			group = append(group[:0], real)
 			for _, a := range d.AliasDomains {
-				out = append(out, aliasDomainDNS(cfg, t, d, a, real, token))
+				group = append(group, aliasDomainDNS(cfg, t, d, a, real, token))
 			}
+			yield(group)
 		}
 	}
-	return out
 }
 
 func domainAddress(t *schema.Tenant, d *schema.Domain) string {
