@@ -29,12 +29,23 @@ type Node struct {
 	Attrs     []AttrRange // each attribute's value; list elements as "name.N"
 }
 
-// AttrRange is where an attribute's value was written. A block has a few
-// attributes: a slice is smaller and quicker than a map for so few.
+// AttrRange is where an attribute's value was written, in the file of its
+// block's name. A hundred thousand mailboxes hold a few each, so it is
+// kept small: positions as 32-bit numbers, the file name once, in the
+// block's NameRange. A block has a few attributes: a slice is smaller and
+// quicker than a map for so few.
 type AttrRange struct {
-	Name  string
-	Range hcl.Range
+	Name       string
+	start, end pos32
 }
+
+type pos32 struct{ line, column, byte uint32 }
+
+func compactPos(p hcl.Pos) pos32 {
+	return pos32{uint32(p.Line), uint32(p.Column), uint32(p.Byte)}
+}
+
+func (p pos32) pos() hcl.Pos { return hcl.Pos{Line: int(p.line), Column: int(p.column), Byte: int(p.byte)} }
 
 // At is the range of an attribute's value, or of the block's name when the
 // attribute is not written.
@@ -43,27 +54,30 @@ func (n *Node) At(attr string) hcl.Range { return *n.at(attr) }
 // Has reports whether the attribute is written.
 func (n *Node) Has(attr string) bool { return n.attr(attr) != nil }
 
-// at is At's range itself, for sharing.
+// at is At's range, as a pointer to share.
 func (n *Node) at(attr string) *hcl.Range {
-	if r := n.attr(attr); r != nil {
-		return r
+	if a := n.attr(attr); a != nil {
+		return &hcl.Range{Filename: n.NameRange.Filename, Start: a.start.pos(), End: a.end.pos()}
 	}
 	return &n.NameRange
 }
 
-// attr is the range of a written attribute's value, or nil.
-func (n *Node) attr(name string) *hcl.Range {
+// attr is a written attribute, or nil.
+func (n *Node) attr(name string) *AttrRange {
 	for i := range n.Attrs {
 		if n.Attrs[i].Name == name {
-			return &n.Attrs[i].Range
+			return &n.Attrs[i]
 		}
 	}
 	return nil
 }
 
-// setAttr records an attribute's range. The decoder sets each name once:
-// a key written twice is reported and skipped.
-func (n *Node) setAttr(name string, r hcl.Range) { n.Attrs = append(n.Attrs, AttrRange{name, r}) }
+// setAttr records an attribute's range, which is in the file of the
+// block's name. The decoder sets each name once: a key written twice is
+// reported and skipped.
+func (n *Node) setAttr(name string, r hcl.Range) {
+	n.Attrs = append(n.Attrs, AttrRange{name, compactPos(r.Start), compactPos(r.End)})
+}
 
 func (n *Node) node() *Node { return n }
 
@@ -227,10 +241,9 @@ type TenantEffective struct {
 }
 
 // Inherited is an effective value and where it was set: the attribute that
-// set it, or the platform block for a built-in default. From points into
-// the node that set it, shared by every object that inherits the value
-// (a hundred thousand mailboxes need not each hold a copy): never nil,
-// never changed.
+// set it, or the platform block for a built-in default. From is shared by
+// every object that inherits the value (a hundred thousand mailboxes need
+// not each hold a copy): never nil, never changed.
 type Inherited[T any] struct {
 	Value T
 	From  *hcl.Range
