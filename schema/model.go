@@ -45,7 +45,9 @@ func compactPos(p hcl.Pos) pos32 {
 	return pos32{uint32(p.Line), uint32(p.Column), uint32(p.Byte)}
 }
 
-func (p pos32) pos() hcl.Pos { return hcl.Pos{Line: int(p.line), Column: int(p.column), Byte: int(p.byte)} }
+func (p pos32) pos() hcl.Pos {
+	return hcl.Pos{Line: int(p.line), Column: int(p.column), Byte: int(p.byte)}
+}
 
 // At is the range of an attribute's value, or of the block's name when the
 // attribute is not written.
