@@ -14,7 +14,7 @@ func (c *checker) normalize() {
 	cfg := c.cfg
 	for _, t := range cfg.Tenants {
 		t.Name = c.lower(t.Name, t.NameRange, "tenant name")
-		if !identifier.MatchString(t.Name) {
+		if !isIdentifier(t.Name) {
 			c.errorf(t.NameRange, "A tenant name is lower-case letters, digits, '-', '_' and '.', starting with a letter or digit, such as acme.", "%q is not a valid tenant name", t.Name)
 		}
 		for _, m := range t.Managers {
@@ -25,7 +25,7 @@ func (c *checker) normalize() {
 		}
 		for _, r := range t.RelayUsers {
 			r.Name = c.lower(r.Name, r.NameRange, "relay user name")
-			if !identifier.MatchString(r.Name) {
+			if !isIdentifier(r.Name) {
 				c.errorf(r.NameRange, "A relay user name is lower-case letters, digits, '-', '_' and '.', such as newsletter.", "%q is not a valid relay user name", r.Name)
 			}
 		}

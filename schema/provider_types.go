@@ -118,7 +118,7 @@ func findType(types []providerType, name string) *providerType {
 
 // checkProvider checks a backend or DNS provider block against its type.
 func (c *checker) checkProvider(kind, name, typ string, nd *Node, settings map[string]*Setting, types []providerType) {
-	if !identifier.MatchString(name) {
+	if !isIdentifier(name) {
 		c.errorf(nd.NameRange, "A name is lower-case letters, digits, '-', '_' and '.', starting with a letter or digit.", "%q is not a valid %s name", name, kind)
 	}
 	pt := findType(types, typ)
@@ -236,7 +236,7 @@ func (c *checker) checkSetting(kind, typ string, spec *settingSpec, s *Setting) 
 			c.errorf(s.Range, "Use 0 or more.", "change_threshold_min_records cannot be negative")
 		}
 	case "owner":
-		if !identifier.MatchString(s.String) {
+		if !isIdentifier(s.String) {
 			c.errorf(s.Range, "An owner is lower-case letters, digits, '-', '_' and '.', such as ci-north.", "owner %q is not a valid name", s.String)
 		}
 	}

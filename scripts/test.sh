@@ -45,7 +45,7 @@ FUZZTIME=${FUZZTIME:-20s}
 if [ "$FUZZTIME" != "0" ]; then
   # Minimising a new input takes up to a minute by default and stalls a
   # short run; two seconds is plenty for inputs this small.
-  for pair in schema:FuzzLoadHCL schema:FuzzLoadYAML schema:FuzzFormat schema:FuzzFastHCL schema:FuzzHashMatchers providers/dns:FuzzNormalize providers/dns/zonefile:FuzzParseZone; do
+  for pair in schema:FuzzLoadHCL schema:FuzzLoadYAML schema:FuzzFormat schema:FuzzFastHCL schema:FuzzHashMatchers schema:FuzzNameMatchers providers/dns:FuzzNormalize providers/dns/zonefile:FuzzParseZone; do
     pkg=./${pair%%:*} target=${pair#*:}
     echo "== fuzz $target ($FUZZTIME)"
     # go test -fuzz can end with "context deadline exceeded" when the time
