@@ -184,7 +184,19 @@ func (r *domainRef) node() *Node {
 // index builds the cross-reference tables and reports names defined twice:
 // in one file, across files, or across tenants.
 func (c *checker) index() *index {
-	x := &index{domains: map[string]*domainRef{}, aliasDomains: map[string]*domainRef{}, mailboxes: map[string]*Mailbox{}, aliases: map[string]*Alias{}, movedFrom: map[string]movedRef{}}
+	// The maps are made at their final size: growing maps of half a million
+	// addresses was most of indexing a large config.
+	var domains, aliasDomains, mailboxes, aliases int
+	for _, t := range c.cfg.Tenants {
+		domains += len(t.Domains)
+		for _, d := range t.Domains {
+			aliasDomains += len(d.AliasDomains)
+			mailboxes += len(d.Mailboxes)
+			aliases += len(d.Aliases)
+		}
+	}
+	x := &index{domains: make(map[string]*domainRef, domains), aliasDomains: make(map[string]*domainRef, aliasDomains),
+		mailboxes: make(map[string]*Mailbox, mailboxes), aliases: make(map[string]*Alias, aliases), movedFrom: map[string]movedRef{}}
 	for _, b := range c.cfg.Backends {
 		x.backends = append(x.backends, b.Name)
 	}
@@ -242,7 +254,7 @@ func (c *checker) claimedTwice(name string, first *domainRef, t *Tenant, n *Node
 // addresses defined twice.
 func (c *checker) addresses(d *Domain, x *index) {
 	for _, m := range d.Mailboxes {
-		addr := m.Name + "@" + d.Name
+		addr := m.Effective.Address
 		if m.Name == "postmaster" {
 			c.errorf(m.NameRange, "Every domain has an implicit postmaster mailbox with a fixed 50MB quota; set its password in the domain's postmaster block.", "postmaster is created by mailform")
 			continue
