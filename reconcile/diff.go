@@ -14,15 +14,10 @@ import (
 // returns the plan. It is pure: it reads nothing but its arguments, so the
 // same inputs give the same plan, byte for byte.
 func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
-	// The backends, the zones and the fingerprint are compared at once:
-	// they share only what they read.
+	// The backends and the zones are compared at once: they share only
+	// what they read.
 	var wg sync.WaitGroup
 	p := &Plan{FormatVersion: FormatVersion, Changes: []*Change{}}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		p.LiveFingerprint = live.Fingerprint()
-	}()
 	names := map[string]bool{}
 	for name := range want.Mail {
 		names[name] = true

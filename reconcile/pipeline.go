@@ -53,6 +53,10 @@ func (l *Live) index() {
 type PlanOptions struct {
 	Targets []string // --target addresses
 	Refresh RefreshOptions
+	// Fingerprint fills in Plan.LiveFingerprint, which a saved plan and the
+	// JSON form carry: hashing the whole live side is left out of a plan
+	// that is only shown.
+	Fingerprint bool
 }
 
 // MakePlan makes a plan for a loaded, valid config whose files have the
@@ -80,9 +84,17 @@ func MakePlan(ctx context.Context, cfg *schema.Config, checksum string, env sche
 	if err != nil {
 		return nil, nil, diags, err
 	}
+	var fingerprint chan string
+	if opt.Fingerprint {
+		fingerprint = make(chan string, 1)
+		go func() { fingerprint <- live.Fingerprint() }()
+	}
 	p, err := Diff(cfg, want, live)
 	if err != nil {
 		return nil, live, diags, err
+	}
+	if fingerprint != nil {
+		p.LiveFingerprint = <-fingerprint
 	}
 	p.ConfigChecksum = checksum
 	if p, err = p.Target(opt.Targets); err != nil {

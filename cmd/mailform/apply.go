@@ -86,7 +86,7 @@ Examples:
 			if saved != nil {
 				targets = saved.Targets
 			}
-			p, err := s.plan(c.Context, c, targets)
+			p, err := s.plan(c.Context, c, targets, saved != nil)
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ Examples:
 				return err
 			}
 			defer s.Close()
-			p, err := s.plan(c.Context, c, c.StringSlice("target"))
+			p, err := s.plan(c.Context, c, c.StringSlice("target"), c.Bool("json") || c.String("out") != "")
 			if err != nil {
 				return err
 			}

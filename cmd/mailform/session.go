@@ -59,10 +59,12 @@ func (s *session) mailState(c *cli.Context) (*reconcile.Live, error) {
 	return live, nil
 }
 
-// plan makes a plan, printing secret problems at their places.
-func (s *session) plan(ctx context.Context, c *cli.Context, targets []string) (*reconcile.Plan, error) {
+// plan makes a plan, printing secret problems at their places. With
+// fingerprint, the plan carries the live side's fingerprint (for a saved
+// plan and the JSON form).
+func (s *session) plan(ctx context.Context, c *cli.Context, targets []string, fingerprint bool) (*reconcile.Plan, error) {
 	p, _, diags, err := reconcile.MakePlan(ctx, s.cfg, s.checksum, osEnv(), s.provs, reconcile.PlanOptions{
-		Targets: targets, Refresh: reconcile.RefreshOptions{Concurrency: c.Int("concurrency")}})
+		Targets: targets, Refresh: reconcile.RefreshOptions{Concurrency: c.Int("concurrency")}, Fingerprint: fingerprint})
 	if derr := printDiagnostics(c.App.ErrWriter, diags, s.srcs, s.dir); derr != nil {
 		return nil, derr
 	}
