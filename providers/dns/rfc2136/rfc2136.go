@@ -134,28 +134,50 @@ func (p *Provider) GetRecords(ctx context.Context, zone string) ([]libdns.Record
 }
 
 // GetCanonical reads a zone by AXFR: its records, all but the SOA, in
-// canonical form.
+// canonical form. A transfer the server answers with SERVFAIL is asked
+// again twice, a little later: BIND answers so when its outgoing transfers
+// are at their limit (transfers-out, 10 by default), which a plan reading
+// many zones at once can reach.
 func (p *Provider) GetCanonical(ctx context.Context, zone string) ([]libdns.RR, error) {
 	zone = mdns.CanonicalName(zone)
+	var err error
+	for attempt, wait := range []time.Duration{0, 200 * time.Millisecond, time.Second} {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		var rrs []libdns.RR
+		var code int
+		if rrs, code, err = p.transfer(ctx, zone); code != mdns.RcodeServerFailure || attempt == 2 {
+			return rrs, err
+		}
+	}
+	return nil, err
+}
+
+// transfer reads a zone by AXFR once; code is the rcode of a transfer the
+// server refused.
+func (p *Provider) transfer(ctx context.Context, zone string) ([]libdns.RR, int, error) {
 	m := new(mdns.Msg)
 	m.SetAxfr(zone)
 	p.sign(m)
 	conn, err := p.dial(ctx)
 	if err != nil {
-		return nil, p.netError(zone, err)
+		return nil, 0, p.netError(zone, err)
 	}
 	defer conn.Close()
 	tr := &mdns.Transfer{Conn: conn, TsigSecret: p.secrets(), ReadTimeout: p.timeout}
 	env, err := tr.In(m, p.server)
 	if err != nil {
-		return nil, p.transferError(ctx, zone, err)
+		return nil, xfrRcode(err), p.transferError(ctx, zone, err)
 	}
 	var out []libdns.RR
 	for e := range env {
 		if e.Error != nil {
 			for range env {
 			}
-			return nil, p.transferError(ctx, zone, e.Error)
+			return nil, xfrRcode(e.Error), p.transferError(ctx, zone, e.Error)
 		}
 		for _, rr := range e.RR {
 			if rr.Header().Rrtype == mdns.TypeSOA {
@@ -164,7 +186,16 @@ func (p *Provider) GetCanonical(ctx context.Context, zone string) ([]libdns.RR, 
 			out = append(out, dns.FromMiekg(zone, rr))
 		}
 	}
-	return out, nil
+	return out, 0, nil
+}
+
+// xfrRcode is the rcode a failed transfer was answered with, or 0.
+func xfrRcode(err error) int {
+	var code int
+	if _, scanErr := fmt.Sscanf(err.Error(), "dns: bad xfr rcode: %d", &code); scanErr != nil {
+		return 0
+	}
+	return code
 }
 
 func (p *Provider) dial(ctx context.Context) (*mdns.Conn, error) {
@@ -243,8 +274,7 @@ func (p *Provider) transferError(ctx context.Context, zone string, err error) er
 	if errors.Is(err, mdns.ErrAuth) || errors.Is(err, mdns.ErrSig) || errors.Is(err, mdns.ErrSecret) || errors.Is(err, mdns.ErrKeyAlg) {
 		return fmt.Errorf("%s: zone transfer: the answer's TSIG signature does not verify: check tsig_key, tsig_algorithm and tsig_secret (does the server know the key %s?)", p.where(zone), p.keyName())
 	}
-	var code int
-	if _, scanErr := fmt.Sscanf(err.Error(), "dns: bad xfr rcode: %d", &code); scanErr == nil {
+	if code := xfrRcode(err); code != 0 {
 		return p.rcodeError(zone, "zone transfer", &mdns.Msg{MsgHdr: mdns.MsgHdr{Rcode: code}})
 	}
 	return fmt.Errorf("%s: zone transfer: %w", p.where(zone), err)
@@ -271,6 +301,8 @@ func (p *Provider) rcodeError(zone, what string, r *mdns.Msg) error {
 		fix = "the server is not authoritative for the zone, or does not know the TSIG key " + p.keyName() + ": check the zone, server, tsig_key and tsig_secret"
 	case r.Rcode == mdns.RcodeNotZone:
 		fix = "a name is outside the zone"
+	case r.Rcode == mdns.RcodeServerFailure && what == "zone transfer":
+		fix = "the server failed, three times: see its log (BIND answers so when its outgoing transfers are at their limit: lower --concurrency, or raise transfers-out)"
 	case r.Rcode == mdns.RcodeServerFailure:
 		fix = "the server failed: see its log"
 	default:

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/libdns/libdns"
+	mdns "github.com/miekg/dns"
 
 	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/providers/dns"
@@ -100,4 +102,48 @@ func TestPowerDNSConformance(t *testing.T) {
 	dnstest.Run(t, func(t *testing.T, zone, records string) dns.Provider {
 		return provider(t, &servers.StartPowerDNS(t, servers.TSIG{}, servers.Zone{Name: zone, Records: records}).DNSServer)
 	})
+}
+
+// A transfer answered with SERVFAIL, as BIND answers one past its
+// transfers-out limit, is asked again.
+func TestTransferRetriesServerFailure(t *testing.T) {
+	var asked atomic.Int32
+	mux := mdns.NewServeMux()
+	mux.HandleFunc("example.test.", func(w mdns.ResponseWriter, r *mdns.Msg) {
+		m := new(mdns.Msg)
+		m.SetReply(r)
+		m.Authoritative = true
+		soa, _ := mdns.NewRR("example.test. 300 IN SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 300")
+		if r.Question[0].Qtype != mdns.TypeAXFR {
+			m.Answer = []mdns.RR{soa}
+			w.WriteMsg(m)
+			return
+		}
+		if asked.Add(1) == 1 {
+			m.Rcode = mdns.RcodeServerFailure
+			w.WriteMsg(m)
+			return
+		}
+		mx, _ := mdns.NewRR("example.test. 300 IN MX 10 mail.example.test.")
+		m.Answer = []mdns.RR{soa, mx, soa}
+		w.WriteMsg(m)
+	})
+	port := servers.FreePort(t)
+	srv := &mdns.Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Net: "tcp", Handler: mux}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ListenAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	p, err := New(srv.Addr, Key{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rrs, err := p.GetCanonical(context.Background(), "example.test.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rrs) != 1 || rrs[0].Type != "MX" || asked.Load() != 2 {
+		t.Errorf("got %v after %d transfers, want the MX after 2", rrs, asked.Load())
+	}
 }
