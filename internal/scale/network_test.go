@@ -30,19 +30,16 @@ func TestMain(m *testing.M) {
 }
 
 // The benchmarks need servers; a plain go test runs this instead, so that
-// the setup is proven on every run at a small size.
+// the setups are proven on every run at a small size.
 func TestSetups(t *testing.T) {
-	r := newRFC2136(t, 20)
-	r.fresh(t)
-	out := r.run(t, 0, "apply", "--auto-approve", r.cfg)
-	if !strings.Contains(out, "Apply complete:") {
-		t.Fatalf("apply:\n%s", out)
+	for _, f := range []freshSetup{newRFC2136(t, 20), newPostgres(t, 20)} {
+		s := f.base()
+		f.fresh(t)
+		if out := s.run(t, 0, "apply", "--auto-approve", s.cfg); !strings.Contains(out, "Apply complete:") {
+			t.Fatalf("apply:\n%s", out)
+		}
+		s.run(t, 0, "plan", "--detailed-exitcode", s.cfg)
 	}
-	r.run(t, 0, "plan", "--detailed-exitcode", r.cfg)
-	p := newPostgres(t, 20)
-	p.fresh(t)
-	p.run(t, 0, "apply", "--auto-approve", p.cfg)
-	p.run(t, 0, "plan", "--detailed-exitcode", p.cfg)
 }
 
 // BenchmarkRFC2136 is a reseller of 1,000 domains whose zones (about
@@ -51,47 +48,42 @@ func TestSetups(t *testing.T) {
 // record (and proves every domain's ownership on the server) within 15 s;
 // a no-op plan within 3 s.
 func BenchmarkRFC2136(b *testing.B) {
-	r := newRFC2136(b, 1000)
-	b.Run("apply-all-records", func(b *testing.B) {
-		for range b.N {
-			b.StopTimer()
-			r.fresh(b)
-			b.StartTimer()
-			out := r.measure(b, 0, "apply", "--auto-approve", r.cfg)
-			if !strings.Contains(out, "Apply complete:") {
-				b.Fatalf("apply:\n%s", out)
-			}
-		}
-	})
-	b.Run("noop-plan", func(b *testing.B) {
-		r.fresh(b)
-		r.run(b, 0, "apply", "--auto-approve", r.cfg)
-		b.ResetTimer()
-		for range b.N {
-			r.measure(b, 0, "plan", "--detailed-exitcode", r.cfg)
-		}
-	})
+	applyThenPlan(b, "apply-all-records", newRFC2136(b, 1000))
 }
 
 // BenchmarkPostgres is a reseller of 10,000 domains and 100,000 mailboxes
 // on the PostgreSQL backend (zone files for DNS). Target: a no-op plan
 // within 3 s.
 func BenchmarkPostgres(b *testing.B) {
-	p := newPostgres(b, 10000)
-	b.Run("apply-from-empty", func(b *testing.B) {
+	applyThenPlan(b, "apply-from-empty", newPostgres(b, 10000))
+}
+
+// freshSetup is a setup that can be put back as it was before mailform.
+type freshSetup interface {
+	fresh(t testing.TB)
+	base() *setup
+}
+
+// applyThenPlan measures an apply onto a fresh setup, and the no-op plan
+// after one.
+func applyThenPlan(b *testing.B, applyName string, f freshSetup) {
+	s := f.base()
+	b.Run(applyName, func(b *testing.B) {
 		for range b.N {
 			b.StopTimer()
-			p.fresh(b)
+			f.fresh(b)
 			b.StartTimer()
-			p.measure(b, 0, "apply", "--auto-approve", p.cfg)
+			if out := s.measure(b, 0, "apply", "--auto-approve", s.cfg); !strings.Contains(out, "Apply complete:") {
+				b.Fatalf("apply:\n%s", out)
+			}
 		}
 	})
 	b.Run("noop-plan", func(b *testing.B) {
-		p.fresh(b)
-		p.run(b, 0, "apply", "--auto-approve", p.cfg)
+		f.fresh(b)
+		s.run(b, 0, "apply", "--auto-approve", s.cfg)
 		b.ResetTimer()
 		for range b.N {
-			p.measure(b, 0, "plan", "--detailed-exitcode", p.cfg)
+			s.measure(b, 0, "plan", "--detailed-exitcode", s.cfg)
 		}
 	})
 }
@@ -102,6 +94,8 @@ type setup struct {
 	cfg  string   // the config directory
 	env  []string // mailform's environment
 }
+
+func (s *setup) base() *setup { return s }
 
 func (s *setup) generate(t testing.TB) {
 	t.Helper()
