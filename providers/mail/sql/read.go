@@ -96,8 +96,11 @@ func (b *Backend) holdWrites(ctx context.Context) (func(), bool) {
 	if err != nil {
 		return nil, false
 	}
+	// What puts the connection back as it was runs even when ctx is
+	// cancelled: the pool reuses it.
+	always := context.WithoutCancel(ctx)
 	restore := func() {
-		conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000") // as the DSN sets it
+		conn.ExecContext(always, "PRAGMA busy_timeout = 10000") // as the DSN sets it
 		conn.Close()
 	}
 	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
@@ -109,7 +112,7 @@ func (b *Backend) holdWrites(ctx context.Context) (func(), bool) {
 		return nil, false
 	}
 	return func() {
-		conn.ExecContext(ctx, "ROLLBACK")
+		conn.ExecContext(always, "ROLLBACK")
 		restore()
 	}, true
 }
