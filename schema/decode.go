@@ -22,12 +22,31 @@ type decoder struct {
 func decodeFile(n *node, syn syntax) (*Config, hcl.Diagnostics) {
 	d := &decoder{syn: syn}
 	cfg := &Config{}
-	d.body(n, reflect.ValueOf(cfg).Elem(), "the top level", n.rng)
+	d.body(n, reflect.ValueOf(cfg).Elem(), blockName{}, n.rng)
 	return cfg, d.diags
 }
 
 // body decodes a block's body (or a YAML mapping) into the struct v.
-func (d *decoder) body(n *node, v reflect.Value, what string, nameRange hcl.Range) {
+// blockName names a block in messages. It is put into words only for a
+// message: a config of 100,000 mailboxes has as many blocks.
+type blockName struct {
+	kind, label string
+	index       int // the Nth of an unlabelled list, from 1
+}
+
+func (b blockName) String() string {
+	switch {
+	case b.kind == "":
+		return "the top level"
+	case b.label != "":
+		return fmt.Sprintf("%s %q", b.kind, b.label)
+	case b.index > 0:
+		return fmt.Sprintf("%s #%d", b.kind, b.index)
+	}
+	return "the " + b.kind + " block"
+}
+
+func (d *decoder) body(n *node, v reflect.Value, what blockName, nameRange hcl.Range) {
 	spec := specOf(v.Type())
 	nd := v.Addr().Interface().(nodeHolder).node()
 	nd.NameRange = nameRange
@@ -66,7 +85,7 @@ func (d *decoder) body(n *node, v reflect.Value, what string, nameRange hcl.Rang
 	}
 }
 
-func (d *decoder) unknown(e *entry, spec *structSpec, what string) {
+func (d *decoder) unknown(e *entry, spec *structSpec, what blockName) {
 	thing := "key"
 	if d.syn == syntaxHCL {
 		thing = "attribute"
@@ -78,14 +97,14 @@ func (d *decoder) unknown(e *entry, spec *structSpec, what string) {
 	if spec.remain != nil {
 		names = append(names, "(settings of the provider type)")
 	}
-	detail := fmt.Sprintf("%s takes: %s.", capitalize(what), strings.Join(names, ", "))
+	detail := fmt.Sprintf("%s takes: %s.", capitalize(what.String()), strings.Join(names, ", "))
 	if s := suggest(e.key, spec.names(d.syn)); s != "" {
 		detail = fmt.Sprintf("Did you mean %q? %s", s, detail)
 	}
 	d.errorf(e.keyRange, detail, "unknown %s %q in %s", thing, e.key, what)
 }
 
-func (d *decoder) field(e *entry, f *field, fv reflect.Value, nd *Node, what string) {
+func (d *decoder) field(e *entry, f *field, fv reflect.Value, nd *Node, what blockName) {
 	val := e.val
 	if f.kind == fieldAttr {
 		if val.kind == kindBlocks {
@@ -148,7 +167,7 @@ func (d *decoder) single(e *entry, f *field, fv reflect.Value, et reflect.Type) 
 		return
 	}
 	ptr := reflect.New(et)
-	d.body(body, ptr.Elem(), "the "+f.name+" block", e.keyRange)
+	d.body(body, ptr.Elem(), blockName{kind: f.name}, e.keyRange)
 	fv.Set(ptr)
 }
 
@@ -159,7 +178,7 @@ func (d *decoder) labelled(e *entry, f *field, fv reflect.Value, et reflect.Type
 		ptr := reflect.New(et)
 		spec := specOf(et)
 		ptr.Elem().Field(spec.label.index).SetString(name)
-		d.body(body, ptr.Elem(), fmt.Sprintf("%s %q", f.name, name), nameRange)
+		d.body(body, ptr.Elem(), blockName{kind: f.name, label: name}, nameRange)
 		fv.Set(reflect.Append(fv, ptr))
 	}
 	switch e.val.kind {
@@ -201,7 +220,7 @@ func (d *decoder) labelled(e *entry, f *field, fv reflect.Value, et reflect.Type
 func (d *decoder) list(e *entry, f *field, fv reflect.Value, et reflect.Type) {
 	add := func(body *node, i int) {
 		ptr := reflect.New(et)
-		d.body(body, ptr.Elem(), fmt.Sprintf("%s #%d", f.name, i+1), body.rng)
+		d.body(body, ptr.Elem(), blockName{kind: f.name, index: i + 1}, body.rng)
 		fv.Set(reflect.Append(fv, ptr))
 	}
 	switch e.val.kind {

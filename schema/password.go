@@ -21,7 +21,7 @@ var hashFormats = []struct {
 }{
 	{[]string{"SHA512-CRYPT", "CRYPT"}, shaCrypt("$6$", 86)},
 	{[]string{"SHA256-CRYPT", "CRYPT"}, shaCrypt("$5$", 43)},
-	{[]string{"BLF-CRYPT", "CRYPT"}, regexp.MustCompile(`^\$2[abxy]?\$[0-9]{2}\$[./0-9A-Za-z]{53}$`).MatchString},
+	{[]string{"BLF-CRYPT", "CRYPT"}, bcrypt},
 	{[]string{"MD5-CRYPT", "CRYPT-MD5", "CRYPT"}, regexp.MustCompile(`^\$1\$[./0-9A-Za-z]{0,8}\$[./0-9A-Za-z]{22}$`).MatchString},
 	{[]string{"ARGON2ID"}, regexp.MustCompile(`^\$argon2id\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`).MatchString},
 	{[]string{"ARGON2I"}, regexp.MustCompile(`^\$argon2i\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$`).MatchString},
@@ -46,6 +46,21 @@ func shaCrypt(prefix string, n int) func(string) bool {
 		return shaCryptSalt(rest, n)
 	}
 }
+
+// bcrypt matches ^\$2[abxy]?\$[0-9]{2}\$[./0-9A-Za-z]{53}$, written out
+// like shaCrypt.
+func bcrypt(h string) bool {
+	rest, ok := strings.CutPrefix(h, "$2")
+	if !ok {
+		return false
+	}
+	if len(rest) > 0 && strings.IndexByte("abxy", rest[0]) >= 0 {
+		rest = rest[1:]
+	}
+	return len(rest) == 57 && rest[0] == '$' && isDigit(rest[1]) && isDigit(rest[2]) && rest[3] == '$' && cryptChars(rest[4:])
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func shaCryptSalt(s string, n int) bool {
 	salt, digest, found := strings.Cut(s, "$")
