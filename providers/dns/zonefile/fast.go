@@ -67,6 +67,9 @@ func (p *fastZone) directive(f []string) bool {
 	}
 	switch f[0] {
 	case "$ORIGIN":
+		if typeOrClass(f[1]) {
+			return false // miekg/dns's lexer takes it for a type or class, and refuses it
+		}
 		o, ok := p.absolute(f[1])
 		p.origin = o
 		return ok
@@ -222,6 +225,15 @@ func (p *fastZone) absolute(name string) (string, bool) {
 		}
 	}
 	return name, dns.PlainName(name)
+}
+
+// typeOrClass reports whether miekg/dns's lexer reads a token as an RR type
+// or class where no type has been seen yet.
+func typeOrClass(s string) bool {
+	u := strings.ToUpper(s)
+	_, isType := mdns.StringToType[u]
+	_, isClass := mdns.StringToClass[u]
+	return isType || isClass || strings.HasPrefix(u, "TYPE") || strings.HasPrefix(u, "CLASS")
 }
 
 // seconds reads a TTL given in seconds.
