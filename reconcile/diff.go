@@ -280,28 +280,42 @@ type kindSpec[T any] struct {
 
 // compare diffs the wanted and live objects of one kind: creates, updates
 // and, for live objects this config manages and no longer wants, deletes.
+// Live objects are found by key in one map; a live object something wanted
+// is marked in a list beside it, so that the wanted keys need a map of
+// their own only for a rename, which is rare.
 func compare[T any](m *mailDiff, s kindSpec[T], want, have []*T) {
-	live := make(map[string]*T, len(have))
-	for _, h := range have {
-		live[s.key(h)] = h
+	live := make(map[string]int, len(have))
+	for i, h := range have {
+		live[s.key(h)] = i
 	}
-	seen := make(map[string]bool, len(want))
-	for _, w := range want {
-		seen[s.key(w)] = true
+	taken := make([]bool, len(have)) // wanted, or the old self of a renamed object
+	var wanted map[string]bool
+	isWanted := func(k string) bool {
+		if wanted == nil {
+			wanted = make(map[string]bool, len(want))
+			for _, w := range want {
+				wanted[s.key(w)] = true
+			}
+		}
+		return wanted[k]
 	}
 	for _, w := range want {
 		k := s.key(w)
-		h := live[k]
+		var h *T
+		if i, ok := live[k]; ok {
+			h, taken[i] = have[i], true
+		}
 		if s.clash != nil && s.clash(w, h) {
 			continue
 		}
 		if h == nil && s.previous != nil {
 			// Renamed: the live object under the old key, which nothing
 			// else wants and this config manages, becomes this one.
-			if p := s.previous(w); p != "" && live[p] != nil && !seen[p] && s.ours(live[p]) {
-				h = live[p]
-				seen[p] = true
-				s.moved(w, p)
+			if p := s.previous(w); p != "" {
+				if i, ok := live[p]; ok && !taken[i] && !isWanted(p) && s.ours(have[i]) {
+					h, taken[i] = have[i], true
+					s.moved(w, p)
+				}
 			}
 		}
 		if h != nil && s.keep != nil {
@@ -314,9 +328,9 @@ func compare[T any](m *mailDiff, s kindSpec[T], want, have []*T) {
 			m.add(s.kind, Update, s.addr(w), k, h, w, s.op(mail.Update, w))
 		}
 	}
-	for _, h := range have {
-		if k := s.key(h); !seen[k] && s.ours(h) {
-			m.add(s.kind, Delete, s.addr(h), k, h, nil, s.op(mail.Delete, h))
+	for i, h := range have {
+		if !taken[i] && s.ours(h) {
+			m.add(s.kind, Delete, s.addr(h), s.key(h), h, nil, s.op(mail.Delete, h))
 		}
 	}
 }

@@ -24,12 +24,25 @@ type dnsDiff struct {
 	// live DKIM selectors by domain.
 	pecHosts  map[string]bool
 	selectors map[string][]string
-	sorted    map[string]bool // provider/zone: whether its live records are sorted by name and type
+	sorted    map[providerZone]bool // whether a zone's live records are sorted by name and type
 
 	// Reused by domain, one domain after another.
 	sets  map[setKey]*set
 	zones map[string]string
 	order []setKey
+	pool  []*set // the sets of the domains before; the first used of them are this domain's
+	used  int
+}
+
+// newSet gives a set for this domain, reusing one of an earlier domain.
+func (d *dnsDiff) newSet(k setKey, purpose Purpose, address string) *set {
+	if d.used == len(d.pool) {
+		d.pool = append(d.pool, &set{})
+	}
+	s := d.pool[d.used]
+	d.used++
+	*s = set{key: k, purpose: purpose, address: address, want: s.want[:0]}
+	return s
 }
 
 // indexes builds what every domain's comparison looks up, once, so that
@@ -53,6 +66,8 @@ func (d *dnsDiff) indexes() {
 		}
 	}
 }
+
+type providerZone struct{ provider, zone string }
 
 // setKey identifies what one change manages: in a zone, the records of a
 // name and type, all of them or only the SPF value among the apex TXT.
@@ -113,6 +128,7 @@ func (d *dnsDiff) domain(dd *DomainDNS) {
 	}
 	clear(d.sets)
 	clear(d.zones)
+	d.used = 0
 	sets, zones, order := d.sets, d.zones, d.order[:0] // zones: provider/zone → provider
 	defer func() { d.order = order }()
 	for _, rec := range dd.Records {
@@ -144,7 +160,7 @@ func (d *dnsDiff) domain(dd *DomainDNS) {
 		k := setKey{provider: rec.Provider, zone: zone, name: norm.Name, typ: norm.Type, spf: rec.Purpose == PurposeSPF}
 		s := sets[k]
 		if s == nil {
-			s = &set{key: k, purpose: rec.Purpose, address: dd.Address}
+			s = d.newSet(k, rec.Purpose, dd.Address)
 			sets[k] = s
 			order = append(order, k)
 			zones[rec.Provider+"/"+zone] = rec.Provider
@@ -182,10 +198,10 @@ func owns(k setKey, sets map[setKey]*set, rr libdns.RR) bool {
 // another order are scanned.
 func (d *dnsDiff) liveSet(provider, zone, name, typ string) []libdns.RR {
 	if d.sorted == nil {
-		d.sorted = map[string]bool{}
+		d.sorted = map[providerZone]bool{}
 	}
 	rrs := d.live.DNS[provider].Records[zone]
-	pz := provider + "/" + zone
+	pz := providerZone{provider, zone}
 	sorted, known := d.sorted[pz]
 	if !known {
 		sorted = slices.IsSortedFunc(rrs, compareNameType)
@@ -251,6 +267,7 @@ func (d *dnsDiff) compare(dd *DomainDNS, s *set, sets map[setKey]*set) {
 		action = Delete
 	}
 	c := d.change(dd, k, action, all, owned, s.want)
+	s.want = nil // the change's now: a later domain's set must not write into it
 	c.set.pending = s.pending
 	if s.pending {
 		c.set.domain = dd.Domain

@@ -74,11 +74,13 @@ func webmailAddr(u string) (string, int) {
 	if err != nil {
 		return "", 0
 	}
-	port, err := strconv.Atoi(parsed.Port())
-	if err != nil {
-		port = 443
-		if parsed.Scheme == "http" {
-			port = 80
+	port := 443
+	if parsed.Scheme == "http" {
+		port = 80
+	}
+	if p := parsed.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err == nil {
+			port = n
 		}
 	}
 	return parsed.Hostname(), port

@@ -86,17 +86,38 @@ func MailDNS(cfg *schema.Config, token tokens, keys dkimKeys) []*DomainDNS {
 }
 
 // eachMailDNS passes MailDNS to yield a domain at a time: the domain, then
-// its alias domains.
+// its alias domains. A DomainDNS whose Records yield sets to nil is done
+// with, and the storage of its records is used again for the next domain's:
+// a plan compares ten thousand domains' records one domain after another.
 func eachMailDNS(cfg *schema.Config, token tokens, keys dkimKeys, yield func([]*DomainDNS)) {
 	var group []*DomainDNS
+	var given, free [][]Record
+	take := func() []Record {
+		if n := len(free); n > 0 {
+			r := free[n-1]
+			free = free[:n-1]
+			return r
+		}
+		return make([]Record, 0, 16) // a domain has about a dozen
+	}
 	for _, t := range cfg.Tenants {
 		for _, d := range t.Domains {
-			real := domainDNS(cfg, t, d, token, keys)
+			real := domainDNS(cfg, t, d, token, keys, take())
 			group = append(group[:0], real)
 			for _, a := range d.AliasDomains {
-				group = append(group, aliasDomainDNS(cfg, t, d, a, real, token))
+				group = append(group, aliasDomainDNS(cfg, t, d, a, real, token, take()))
+			}
+			given = given[:0]
+			for _, g := range group {
+				given = append(given, g.Records)
 			}
 			yield(group)
+			for i, g := range group {
+				if g.Records == nil && cap(given[i]) > 0 {
+					clear(given[i])
+					free = append(free, given[i][:0])
+				}
+			}
 		}
 	}
 }
@@ -105,13 +126,14 @@ func domainAddress(t *schema.Tenant, d *schema.Domain) string {
 	return "tenant." + t.Name + "/domain." + d.Name
 }
 
-func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tokens, keys dkimKeys) *DomainDNS {
+// domainDNS makes a domain's records, into recs (empty, to be appended to).
+func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tokens, keys dkimKeys, recs []Record) *DomainDNS {
 	p := cfg.Platform
 	r := cfg.Reseller
 	de := d.Effective
 	ttl := time.Duration(de.DNSTTL) * time.Second
 	out := &DomainDNS{Address: domainAddress(t, d), Domain: d.Name, Display: d.Name, Provider: d.DNS, Threshold: d.DNSThreshold,
-		Records: make([]Record, 0, 16)} // a domain has about a dozen
+		Records: recs}
 	add := func(name, typ, data string, purpose Purpose) {
 		out.Records = append(out.Records, Record{Name: name, Type: typ, TTL: ttl, Data: data, Purpose: purpose, Provider: d.DNS})
 	}
@@ -194,12 +216,12 @@ func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tok
 
 // aliasDomainDNS is what an alias domain needs: it receives mail like its
 // real domain, and proves its own ownership. Clients never use its names.
-func aliasDomainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, a *schema.AliasDomain, real *DomainDNS, token tokens) *DomainDNS {
+func aliasDomainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, a *schema.AliasDomain, real *DomainDNS, token tokens, recs []Record) *DomainDNS {
 	provider := a.DNS
 	if provider == "" {
 		provider = d.DNS
 	}
-	out := &DomainDNS{Address: real.Address + "/alias_domain." + a.Name, Domain: a.Name, Display: a.Unicode, Provider: provider, Threshold: d.DNSThreshold}
+	out := &DomainDNS{Address: real.Address + "/alias_domain." + a.Name, Domain: a.Name, Display: a.Unicode, Provider: provider, Threshold: d.DNSThreshold, Records: recs}
 	for _, rec := range real.Records {
 		switch rec.Purpose {
 		case PurposeMX, PurposeSPF:

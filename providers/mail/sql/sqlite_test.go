@@ -3,10 +3,12 @@ package sql
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/providers/mail/mailtest"
 )
@@ -149,5 +151,39 @@ func TestSQLiteReadBesideWriter(t *testing.T) {
 	}
 	if _, err := b.Read(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Read matches mailform's columns in mf_mailbox to the mailbox rows
+// whatever the order of either table: rows out of step, a mailbox without
+// mailform's row (its services all off), one retired (gone), and a row of
+// mailform's whose mailbox is gone (ignored).
+func TestReadPairsMailboxRows(t *testing.T) {
+	b := openSQLite(t).(*Backend)
+	for _, stmt := range []string{
+		`INSERT INTO mailbox (username, password, maildir, local_part, domain) VALUES
+			('a@x.example', 'h', 'x.example/a/', 'a', 'x.example'), ('b@x.example', 'h', 'x.example/b/', 'b', 'x.example'),
+			('c@x.example', 'h', 'x.example/c/', 'c', 'x.example'), ('d@x.example', 'h', 'x.example/d/', 'd', 'x.example'),
+			('e@x.example', 'h', 'x.example/e/', 'e', 'x.example')`,
+		`INSERT INTO mf_mailbox (username, imap, pop3, smtp, webmail, send_limit) VALUES
+			('c@x.example', 1, 0, 0, 0, 5), ('a@x.example', 0, 1, 0, 0, 1), ('gone@x.example', 1, 1, 1, 1, 9),
+			('d@x.example', 1, 1, 1, 1, 2), ('e@x.example', 0, 0, 1, 0, 3)`,
+		`UPDATE mf_mailbox SET retired = '2026-01-01T00:00:00Z' WHERE username = 'd@x.example'`,
+	} {
+		if _, err := b.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := b.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range st.Mailboxes {
+		got = append(got, fmt.Sprintf("%s %v %d", m.Address, m.Services, m.SendLimit))
+	}
+	want := []string{"a@x.example [pop3] 1", "b@x.example [] 0", "c@x.example [imap] 5", "e@x.example [smtp] 3"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mailboxes (-want +got):\n%s", diff)
 	}
 }
