@@ -8,6 +8,9 @@
 # the sizes in PEER_SIZES (default 1,000 and 10,000: at 50,000 it runs for
 # more than a quarter of an hour). docs/performance.md says how to build one.
 #
+# Steps that change nothing run REPEAT times (default 3) and give their
+# median time: one run's time wanders by a tenth or more on a busy machine.
+#
 # Usage: scripts/bench.sh              (SIZES="1000 10000 50000" by default)
 #        SIZES="1000 10000" FORMAT=yaml scripts/bench.sh
 #        DNSCONTROL=/path/to/dnscontrol scripts/bench.sh
@@ -17,6 +20,7 @@ cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"1000 10000 50000"}
 FORMAT=${FORMAT:-hcl}
 PEER_SIZES=${PEER_SIZES:-"1000 10000"}
+REPEAT=${REPEAT:-3}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -28,7 +32,7 @@ for n in $SIZES; do
   if [ -n "${DNSCONTROL:-}" ] && [[ " $PEER_SIZES " == *" $n "* ]]; then
     peer=(--dnscontrol "$DNSCONTROL")
   fi
-  "$out/mailform-bench" run --domains "$n" --format "$FORMAT" --mailform "$out/mailform" "${peer[@]}" | tee "$out/$n.txt" >&2
+  "$out/mailform-bench" run --domains "$n" --format "$FORMAT" --mailform "$out/mailform" --repeat "$REPEAT" "${peer[@]}" | tee "$out/$n.txt" >&2
 done
 
 # One row per step: seconds and peak MB at each size, then the growth of

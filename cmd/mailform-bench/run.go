@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -44,11 +45,16 @@ provider from the same files.
 
   dnscontrol-preview  dnscontrol preview (checked: it finds nothing to change)
 
+The steps that change nothing (load+validate and the plans) run --repeat
+times (default 3): the line gives the median time and the highest peak
+memory, and a comment line before it every run's time. An apply runs once.
+
 Without --mailform the binary is built from this module first.`,
 		Flags: append(specFlags(),
 			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module)"},
 			&cli.StringFlag{Name: "dir", Usage: "where to generate (default: a temporary directory, removed afterwards)"},
 			&cli.StringFlag{Name: "dnscontrol", Usage: "also time the dnscontrol binary at `PATH` planning the same zones"},
+			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each step that changes nothing; the median time is given"},
 		),
 		Action: func(c *cli.Context) error {
 			s := specOf(c)
@@ -80,14 +86,14 @@ Without --mailform the binary is built from this module first.`,
 			fmt.Fprintf(w, "# %d domains, %d mailboxes, %d aliases, %d alias domains, %d tenants; %s; %s, %d CPUs\n",
 				n.Domains, n.Mailboxes, n.Aliases, n.AliasDomains, n.Tenants, s.Format, runtime.Version(), runtime.NumCPU())
 			fmt.Fprintln(w, "step seconds peak_rss_mb")
-			b := &bench{bin: bin, dir: cfg, w: w}
-			if err := b.step("load+validate", 0, "validate", cfg); err != nil {
+			b := &bench{bin: bin, dir: cfg, w: w, repeat: max(1, c.Int("repeat"))}
+			if err := b.step("load+validate", 0, b.repeat, "validate", cfg); err != nil {
 				return err
 			}
-			if err := b.step("apply-from-empty", 0, "apply", "--auto-approve", cfg); err != nil {
+			if err := b.step("apply-from-empty", 0, 1, "apply", "--auto-approve", cfg); err != nil {
 				return err
 			}
-			if err := b.step("noop-plan", 0, "plan", "--detailed-exitcode", cfg); err != nil {
+			if err := b.step("noop-plan", 0, b.repeat, "plan", "--detailed-exitcode", cfg); err != nil {
 				return err
 			}
 			if peer := c.String("dnscontrol"); peer != "" {
@@ -102,7 +108,7 @@ Without --mailform the binary is built from this module first.`,
 			if err != nil {
 				return err
 			}
-			if err := b.step("plan-one-change", 2, "plan", "--detailed-exitcode", cfg); err != nil {
+			if err := b.step("plan-one-change", 2, b.repeat, "plan", "--detailed-exitcode", cfg); err != nil {
 				return err
 			}
 			if err := b.expect("Plan: 0 to add, 1 to change, 0 to destroy.", `~ mailbox "`+n1.ChangedAddress+`"`); err != nil {
@@ -115,13 +121,13 @@ Without --mailform the binary is built from this module first.`,
 			if err != nil {
 				return err
 			}
-			if err := b.step("plan-1pct-change", 2, "plan", "--detailed-exitcode", cfg); err != nil {
+			if err := b.step("plan-1pct-change", 2, b.repeat, "plan", "--detailed-exitcode", cfg); err != nil {
 				return err
 			}
 			if err := b.expect(fmt.Sprintf("Plan: 0 to add, %d to change, 0 to destroy.", n2.Changed)); err != nil {
 				return err
 			}
-			if err := b.step("apply-1pct-change", 0, "apply", "--auto-approve", cfg); err != nil {
+			if err := b.step("apply-1pct-change", 0, 1, "apply", "--auto-approve", cfg); err != nil {
 				return err
 			}
 			if err := b.expect(fmt.Sprintf("Apply complete: 0 added, %d changed, 0 destroyed.", n2.Changed)); err != nil {
@@ -135,22 +141,39 @@ Without --mailform the binary is built from this module first.`,
 type bench struct {
 	bin, dir string
 	w        io.Writer
+	repeat   int    // runs of a step that changes nothing
 	last     string // the last step's output
 }
 
-// step runs mailform with args, checks its exit code and prints the
-// step's line.
-func (b *bench) step(name string, wantCode int, args ...string) error {
-	start := time.Now()
-	code, rss, err := b.run(args...)
-	secs := time.Since(start).Seconds()
-	if err != nil {
-		return err
+// step runs mailform with args, runs times, checks its exit code and
+// prints the step's line: the median time, for a machine's speed wanders
+// from one run to the next by a tenth or more, and the highest peak
+// memory. With several runs, a comment line before it lists each run's
+// time.
+func (b *bench) step(name string, wantCode, runs int, args ...string) error {
+	var secs []float64
+	var rss float64
+	for range runs {
+		start := time.Now()
+		code, r, err := b.run(args...)
+		elapsed := time.Since(start).Seconds()
+		if err != nil {
+			return err
+		}
+		if code != wantCode {
+			return fmt.Errorf("%s: mailform %s exited %d, want %d:\n%s", name, strings.Join(args, " "), code, wantCode, tail(b.last))
+		}
+		secs, rss = append(secs, elapsed), max(rss, r)
 	}
-	if code != wantCode {
-		return fmt.Errorf("%s: mailform %s exited %d, want %d:\n%s", name, strings.Join(args, " "), code, wantCode, tail(b.last))
+	if runs > 1 {
+		each := make([]string, len(secs))
+		for i, s := range secs {
+			each[i] = fmt.Sprintf("%.2f", s)
+		}
+		fmt.Fprintf(b.w, "# %s runs: %s\n", name, strings.Join(each, " "))
 	}
-	fmt.Fprintf(b.w, "%s %.2f %.0f\n", name, secs, rss)
+	slices.Sort(secs)
+	fmt.Fprintf(b.w, "%s %.2f %.0f\n", name, secs[len(secs)/2], rss)
 	return nil
 }
 
@@ -164,7 +187,7 @@ func (b *bench) dnscontrol(bin, dir string) error {
 		return err
 	}
 	peer := &bench{bin: bin, dir: dir, w: b.w}
-	err := peer.step("dnscontrol-preview", 0, "preview", "--config", filepath.Join(dir, "dnsconfig.js"), "--creds", filepath.Join(dir, "creds.json"))
+	err := peer.step("dnscontrol-preview", 0, 1, "preview", "--config", filepath.Join(dir, "dnsconfig.js"), "--creds", filepath.Join(dir, "creds.json"))
 	if err == nil && !strings.Contains(peer.last, "Done. 0 corrections.") {
 		err = fmt.Errorf("dnscontrol finds changes in the zones mailform applied:\n%s", tail(peer.last))
 	}
