@@ -401,11 +401,12 @@ func NoResolver() { os.Setenv("MAILFORM_DNS_RESOLVER", "127.0.0.1:9") }
 // record. It returns its address.
 func StartOwnershipDNS(t testing.TB, ip string) string {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	pc, err := net.ListenPacket("udp", addr)
+	// The system picks the port: a port free for TCP may be taken for UDP.
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr := pc.LocalAddr().String()
 	srv := &mdns.Server{PacketConn: pc, Handler: mdns.HandlerFunc(func(w mdns.ResponseWriter, q *mdns.Msg) {
 		r := new(mdns.Msg)
 		r.SetReply(q)
