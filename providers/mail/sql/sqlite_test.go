@@ -187,3 +187,34 @@ func TestReadPairsMailboxRows(t *testing.T) {
 		t.Errorf("mailboxes (-want +got):\n%s", diff)
 	}
 }
+
+// A large apply runs with a larger page cache, and leaves the connection's
+// cache as it was for whoever uses it next.
+func TestSQLiteLargeApply(t *testing.T) {
+	b := openSQLite(t).(*Backend)
+	ctx := context.Background()
+	ops := []mail.Op{
+		{Action: mail.Create, Tenant: &mail.Tenant{Name: "t", Owner: DefaultOwner}},
+		{Action: mail.Create, Domain: &mail.Domain{Name: "x.example", Tenant: "t", Active: true}},
+	}
+	for i := range largeApply + 1 {
+		ops = append(ops, mail.Op{Action: mail.Create, Mailbox: &mail.Mailbox{Address: fmt.Sprintf("u%d@x.example", i),
+			Password: mail.Password{Hash: "{SHA512-CRYPT}$6$x$y"}, Services: []string{"imap"}, Active: true}})
+	}
+	b.db.SetMaxOpenConns(1) // so that the check below gets the apply's connection
+	if err := b.Apply(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := b.db.QueryRow("PRAGMA cache_size").Scan(&pages); err != nil || pages != -2000 {
+		t.Errorf("cache_size after the apply = %d (%v), want -2000", pages, err)
+	}
+	b.db.SetMaxOpenConns(0) // Read uses more than one
+	st, err := b.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Mailboxes) != largeApply+1 {
+		t.Errorf("%d mailboxes read back, want %d", len(st.Mailboxes), largeApply+1)
+	}
+}
