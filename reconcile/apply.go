@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/libdns/libdns"
@@ -27,7 +28,7 @@ type Step struct {
 // Result is what an apply did.
 type Result struct {
 	Applied []*Change // written
-	Failed  []*Change // the step that failed: none of it was written
+	Failed  []*Change // the steps that failed: none of their changes was written
 	Skipped []*Change // not tried, after the failure
 	// Pending are the changes of domains whose owners have not published
 	// their ownership record yet: the domain is written pending, the rest
@@ -39,9 +40,10 @@ type Result struct {
 
 // Apply writes a plan: first each backend, all its operations in one
 // transaction (deletes child-first, then creates and updates parent-first,
-// so that a name freed by a delete can be taken by a create), then each
-// zone in one update. A domain or alias domain with an ownership proof to
-// make is written pending in that first transaction; once its DNS is
+// so that a name freed by a delete can be taken by a create), then the
+// zones, each in one update, several at a time (Providers.Concurrency).
+// A domain or alias domain with an ownership proof to make is written
+// pending in that first transaction; once its DNS is
 // written and every authoritative server answers its ownership record, a
 // second transaction activates it and creates its mailboxes and aliases.
 // Apply stops at the first failure; what was written stays written and a
@@ -73,7 +75,7 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 		res.Skipped = p.Changes
 		return res
 	}
-	if !res.run(ctx, steps, progress) {
+	if !res.run(ctx, steps, progress, provs.Concurrency) {
 		res.Skipped = append(res.Skipped, gated...)
 		return res
 	}
@@ -135,15 +137,74 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 	for i := range steps {
 		steps[i].what += " (activation)"
 	}
-	res.run(ctx, steps, progress)
+	res.run(ctx, steps, progress, provs.Concurrency)
 	return res
 }
 
 // run runs steps in order until one fails, recording what was written.
-func (res *Result) run(ctx context.Context, steps []step, progress func(Step)) bool {
+// Consecutive steps that may run side by side (zones) run up to workers at
+// a time; they are still reported in order, and after a failure no new one
+// starts: those already running finish and are reported as written or
+// failed.
+func (res *Result) run(ctx context.Context, steps []step, progress func(Step), workers int) bool {
+	for i := 0; i < len(steps); {
+		j := i + 1
+		if steps[i].parallel {
+			for j < len(steps) && steps[j].parallel {
+				j++
+			}
+		}
+		if !res.runGroup(ctx, steps[i:j], progress, workers) {
+			for _, later := range steps[j:] {
+				res.Skipped = append(res.Skipped, later.changes...)
+			}
+			return false
+		}
+		i = j
+	}
+	return true
+}
+
+// runGroup runs steps up to workers at a time (default 8) and reports them
+// in order.
+func (res *Result) runGroup(ctx context.Context, steps []step, progress func(Step), workers int) bool {
+	if workers <= 0 {
+		workers = 8
+	}
+	started := make([]chan bool, len(steps)) // whether the step was started
+	ended := make([]chan error, len(steps))
+	for i := range steps {
+		started[i], ended[i] = make(chan bool, 1), make(chan error, 1)
+	}
+	var failed atomic.Bool
+	go func() {
+		sem := make(chan struct{}, workers)
+		for i, s := range steps {
+			sem <- struct{}{}
+			if failed.Load() {
+				started[i] <- false
+				<-sem
+				continue
+			}
+			started[i] <- true
+			go func() {
+				err := s.run(ctx)
+				if err != nil {
+					failed.Store(true)
+				}
+				<-sem
+				ended[i] <- err
+			}()
+		}
+	}()
+	var errs []error
 	for i, s := range steps {
+		if !<-started[i] {
+			res.Skipped = append(res.Skipped, s.changes...)
+			continue
+		}
 		progress(Step{What: s.what, Changes: s.changes})
-		err := s.run(ctx)
+		err := <-ended[i]
 		progress(Step{What: s.what, Changes: s.changes, Done: true, Err: err})
 		var done []*Change
 		for _, c := range s.changes {
@@ -152,24 +213,26 @@ func (res *Result) run(ctx context.Context, steps []step, progress func(Step)) b
 			}
 		}
 		if err != nil {
-			res.Err = fmt.Errorf("%s: %w", s.what, err)
-			res.Failed = done
-			for _, later := range steps[i+1:] {
-				res.Skipped = append(res.Skipped, later.changes...)
-			}
-			return false
+			errs = append(errs, fmt.Errorf("%s: %w", s.what, err))
+			res.Failed = append(res.Failed, done...)
+			continue
 		}
 		res.Applied = append(res.Applied, done...)
 		fault.Point("apply-step-done")
+	}
+	if len(errs) > 0 {
+		res.Err = errors.Join(errs...)
+		return false
 	}
 	return true
 }
 
 type step struct {
-	what    string
-	changes []*Change
-	held    map[*Change]bool // written, but not done yet
-	run     func(context.Context) error
+	what     string
+	changes  []*Change
+	held     map[*Change]bool // written, but not done yet
+	parallel bool             // may run beside the steps next to it
+	run      func(context.Context) error
 }
 
 // buildSteps makes the steps that write changes. The gated changes of
@@ -248,7 +311,7 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 		if err != nil {
 			return nil, err
 		}
-		steps = append(steps, step{what: fmt.Sprintf("zone %s at %s", strings.TrimSuffix(z.zone, "."), z.provider), changes: changes,
+		steps = append(steps, step{what: fmt.Sprintf("zone %s at %s", strings.TrimSuffix(z.zone, "."), z.provider), changes: changes, parallel: prov.Capabilities().ParallelWrites,
 			run: func(ctx context.Context) error { return writeZone(ctx, prov, z.zone, create, sets) }})
 	}
 	return steps, nil

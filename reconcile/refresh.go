@@ -38,6 +38,8 @@ type Providers struct {
 	// Prover checks ownership records at apply; nil waits 2 minutes at
 	// most, asking every 2 seconds.
 	Prover *Prover
+	// Concurrency bounds the zones apply writes at once (default 8).
+	Concurrency int
 }
 
 // Open opens every backend and DNS provider the config declares, and the

@@ -111,6 +111,7 @@ Examples:
 					return err
 				}
 			}
+			s.provs.Concurrency = c.Int("concurrency")
 			s.provs.Prover = &reconcile.Prover{Timeout: c.Duration("proof-timeout"), Interval: 2 * time.Second, Progress: proofProgress(c)}
 			res := reconcile.Apply(c.Context, p, s.provs, progress(c))
 			return report(c, res)

@@ -96,6 +96,6 @@ func isTerminal(f any) bool {
 }
 
 // concurrencyFlag bounds the zones read at once.
-var concurrencyFlag = &cli.IntFlag{Name: "concurrency", Value: 8, Usage: "read at most `N` zones at once"}
+var concurrencyFlag = &cli.IntFlag{Name: "concurrency", Value: 8, Usage: "read, and at apply write, at most `N` zones at once"}
 
 var errNotConfirmed = errors.New("apply cancelled")

@@ -46,6 +46,10 @@ type Capabilities struct {
 	// Offline: it writes files that reach the name servers by other means
 	// (zone files), so no server can be asked whether a record is served.
 	Offline bool
+	// ParallelWrites: different zones can be written at the same time.
+	// Not every server takes that: PowerDNS on its SQLite backend answers
+	// a second write with an error while the first holds the database.
+	ParallelWrites bool
 }
 
 // Supports reports whether records of type t can be written.

@@ -5,6 +5,7 @@
 package render
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -57,27 +58,33 @@ func verb(c *reconcile.Change) string {
 
 // Text writes a plan as a person reads it in a terminal or a CI log.
 func Text(w io.Writer, p *reconcile.Plan, opt Options) error {
-	var b strings.Builder
+	b := bufio.NewWriterSize(w, 64<<10)
 	if p.Empty() {
 		b.WriteString("No changes. The backends and zones match the config.\n")
 	} else {
 		b.WriteString("mailform will perform these actions:\n")
 		for _, c := range p.Changes {
 			b.WriteString("\n")
-			writeChange(&b, c, opt.Color)
+			writeChange(b, c, opt.Color)
 		}
 	}
-	writeNotes(&b, p)
-	writeSafety(&b, p, opt.Color)
+	writeNotes(b, p)
+	writeSafety(b, p, opt.Color)
 	if !p.Empty() {
 		n := p.Count()
-		fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy.\n", paint(opt.Color, "1", "Plan:"), n.Add, n.Change, n.Destroy)
+		fmt.Fprintf(b, "\n%s %d to add, %d to change, %d to destroy.\n", paint(opt.Color, "1", "Plan:"), n.Add, n.Change, n.Destroy)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
-func writeChange(b *strings.Builder, c *reconcile.Change, color bool) {
+// textWriter is where the text view is written: a buffered output, or a
+// builder for one of the Markdown view's parts.
+type textWriter interface {
+	io.Writer
+	io.StringWriter
+}
+
+func writeChange(b textWriter, c *reconcile.Change, color bool) {
 	g := string(c.Action)
 	where := ""
 	if c.Zone != "" {
@@ -99,7 +106,7 @@ func writeChange(b *strings.Builder, c *reconcile.Change, color bool) {
 	b.WriteString("    }\n")
 }
 
-func writeFields(b *strings.Builder, c *reconcile.Change, color bool) {
+func writeFields(b textWriter, c *reconcile.Change, color bool) {
 	width := 0
 	for _, f := range c.Fields {
 		width = max(width, len(f.Name))
@@ -122,7 +129,7 @@ func writeFields(b *strings.Builder, c *reconcile.Change, color bool) {
 
 // writeRecords shows a record change line by line: records that go, that
 // come, and that stay.
-func writeRecords(b *strings.Builder, c *reconcile.Change, color bool) {
+func writeRecords(b textWriter, c *reconcile.Change, color bool) {
 	if len(c.Fields) == 0 {
 		return
 	}
@@ -191,7 +198,7 @@ func Value(v any) string {
 	return fmt.Sprint(v)
 }
 
-func writeNotes(b *strings.Builder, p *reconcile.Plan) {
+func writeNotes(b textWriter, p *reconcile.Plan) {
 	writeProofs(b, p)
 	if len(p.Notes) == 0 {
 		return
@@ -206,7 +213,7 @@ func writeNotes(b *strings.Builder, p *reconcile.Plan) {
 }
 
 // writeProofs says which domains wait for their ownership proof.
-func writeProofs(b *strings.Builder, p *reconcile.Plan) {
+func writeProofs(b textWriter, p *reconcile.Plan) {
 	if len(p.Proofs) == 0 {
 		return
 	}
@@ -220,7 +227,7 @@ func writeProofs(b *strings.Builder, p *reconcile.Plan) {
 	}
 }
 
-func writeSafety(b *strings.Builder, p *reconcile.Plan, color bool) {
+func writeSafety(b textWriter, p *reconcile.Plan, color bool) {
 	d, z := p.Destroys(), p.ForceNeeded()
 	if len(d) == 0 && len(z) == 0 {
 		return

@@ -74,8 +74,9 @@ func New(server string, key Key) (*Provider, error) {
 // Zones are found by asking the server, never created.
 func (p *Provider) Capabilities() dns.Capabilities {
 	return dns.Capabilities{
-		RecordTypes: []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
-		Atomic:      true,
+		RecordTypes:    []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
+		Atomic:         true,
+		ParallelWrites: true,
 	}
 }
 

@@ -44,7 +44,17 @@ type Provider struct {
 	hostmaster  string
 	now         func() time.Time
 
-	mu sync.Mutex // one writer at a time in this process; Lock keeps other processes out
+	// One writer at a time for each zone in this process (zones are
+	// written side by side); Lock keeps other processes out.
+	writers sync.Map // zone file path -> *sync.Mutex
+}
+
+// writer holds a zone's lock until the returned function is called.
+func (p *Provider) writer(zone string) (unlock func()) {
+	m, _ := p.writers.LoadOrStore(p.Path(zone), new(sync.Mutex))
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 // New returns a provider for the zone files in dir. A zone it creates gets
@@ -58,11 +68,12 @@ func New(dir string, nameservers []string, hostmaster string) *Provider {
 // offline, since the files reach the servers by other means.
 func (p *Provider) Capabilities() dns.Capabilities {
 	return dns.Capabilities{
-		RecordTypes: []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
-		Atomic:      true,
-		ListZones:   true,
-		CreateZones: true,
-		Offline:     true,
+		RecordTypes:    []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
+		Atomic:         true,
+		ListZones:      true,
+		CreateZones:    true,
+		Offline:        true,
+		ParallelWrites: true,
 	}
 }
 
@@ -130,8 +141,7 @@ func (p *Provider) GetRecords(ctx context.Context, zone string) ([]libdns.Record
 
 // UpdateZone replaces the given rrsets and raises the serial, in one write.
 func (p *Provider) UpdateZone(_ context.Context, zone string, sets []dns.RRSet) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.writer(zone)()
 	z, err := p.read(zone)
 	if err != nil {
 		return err
@@ -151,8 +161,7 @@ func (p *Provider) UpdateZone(_ context.Context, zone string, sets []dns.RRSet) 
 
 // CreateZone writes a new zone file with its SOA and NS records.
 func (p *Provider) CreateZone(_ context.Context, zone string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.writer(zone)()
 	if len(p.nameservers) == 0 {
 		return fmt.Errorf("zone %s: the zonefile provider needs nameservers to create a zone", zone)
 	}
@@ -193,7 +202,20 @@ func (p *Provider) write(zone, text string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.Remove(tmp.Name())
+		}
+	}()
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
 	if _, err := tmp.WriteString(text); err != nil {
 		tmp.Close()
 		return err
@@ -205,14 +227,11 @@ func (p *Provider) write(zone, text string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	mode := fs.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	renamed = true
+	return nil
 }
 
 // NextSerial is the serial after old: date-based serials (YYYYMMDDnn) move to
@@ -302,9 +321,7 @@ func matchesAny(rr libdns.RR, recs []libdns.Record) bool {
 
 // edit changes the zone's rrsets with fn and writes the ones that changed.
 func (p *Provider) edit(ctx context.Context, zone string, fn func(map[dns.Key][]libdns.RR), ret []libdns.Record) ([]libdns.Record, error) {
-	p.mu.Lock()
 	z, err := p.read(zone)
-	p.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,13 @@ package zonefile
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,4 +225,52 @@ func TestConformance(t *testing.T) {
 		}
 		return p
 	})
+}
+
+// Apply writes zones side by side: writers of different zones do not wait
+// for each other, and writers of one zone take turns, so that none loses
+// another's rrsets.
+func TestWritersSideBySide(t *testing.T) {
+	ctx := context.Background()
+	p := New(t.TempDir(), []string{"ns1.example.net"}, "")
+	zones := []string{"a.example.", "b.example.", "c.example."}
+	for _, z := range zones {
+		if err := p.CreateZone(ctx, z); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const writers = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, len(zones)*writers)
+	for _, z := range zones {
+		for i := range writers {
+			wg.Go(func() {
+				name := fmt.Sprintf("host%d", i)
+				errs <- p.UpdateZone(ctx, z, []dns.RRSet{{Name: name, Type: "A",
+					Records: []libdns.RR{{Name: name, TTL: time.Hour, Type: "A", Data: fmt.Sprintf("192.0.2.%d", i+1)}}}})
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, z := range zones {
+		rrs, err := p.GetCanonical(ctx, z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts := 0
+		for _, rr := range rrs {
+			if rr.Type == "A" {
+				hosts++
+			}
+		}
+		if hosts != writers {
+			t.Errorf("zone %s holds %d of the %d hosts written", z, hosts, writers)
+		}
+	}
 }

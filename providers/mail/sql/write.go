@@ -64,6 +64,14 @@ type writer struct {
 	// the SQL again every time was a third of its work. The transaction's
 	// end closes them.
 	stmts map[string]*sql.Stmt
+	// The upsert query of each table, built once: building it took as
+	// long as a quarter of running it.
+	upserts map[string]upsertQuery
+}
+
+type upsertQuery struct {
+	cols int
+	q    string
 }
 
 func (w *writer) exec(query string, args ...any) error {
@@ -83,8 +91,12 @@ func (w *writer) exec(query string, args ...any) error {
 }
 
 // upsert inserts a row, or updates every column but the key when a row
-// with that key exists. keep lists columns set only on insert.
+// with that key exists. keep lists columns set only on insert. Each table
+// is written by one call site, always with the same columns.
 func (w *writer) upsert(table string, key []string, cols []string, vals []any, keep ...string) error {
+	if u, ok := w.upserts[table]; ok && u.cols == len(cols) {
+		return w.exec(u.q, vals...)
+	}
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
 	var set []string
 	for _, c := range cols {
@@ -98,6 +110,10 @@ func (w *writer) upsert(table string, key []string, cols []string, vals []any, k
 	} else {
 		q += "UPDATE SET " + strings.Join(set, ", ")
 	}
+	if w.upserts == nil {
+		w.upserts = map[string]upsertQuery{}
+	}
+	w.upserts[table] = upsertQuery{len(cols), q}
 	return w.exec(q, vals...)
 }
 
@@ -361,8 +377,12 @@ func (w *writer) loadTaken() error {
 
 // escapeLocal writes a local part as one directory name.
 func escapeLocal(local string) string {
-	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(local)
+	return localEscaper.Replace(local)
 }
+
+// localEscaper is built once: building it cost more than using it, and
+// an apply of 100,000 mailboxes built it 100,000 times.
+var localEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
 
 func (w *writer) alias(a mail.Action, al *mail.Alias) error {
 	if a == mail.Delete {
