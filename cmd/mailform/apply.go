@@ -103,6 +103,7 @@ Examples:
 			if err := render.Text(out, p, render.Options{Color: colorFor(out)}); err != nil {
 				return err
 			}
+			phase("render")
 			if err := p.Check(c.Bool("allow-destroy"), c.Bool("force")); err != nil {
 				return cli.Exit("\nApply refused: nothing was changed.\n"+err.Error(), exitError)
 			}
@@ -114,6 +115,7 @@ Examples:
 			s.provs.Concurrency = c.Int("concurrency")
 			s.provs.Prover = &reconcile.Prover{Timeout: c.Duration("proof-timeout"), Interval: 2 * time.Second, Progress: proofProgress(c)}
 			res := reconcile.Apply(c.Context, p, s.provs, progress(c))
+			phase("zones")
 			return report(c, res)
 		},
 	}
@@ -162,6 +164,9 @@ func progress(c *cli.Context) func(reconcile.Step) {
 				fmt.Fprintf(w, "%s: done\n", s.What)
 			}
 			return
+		}
+		if s.Done && strings.HasPrefix(s.What, "backend ") {
+			phase(s.What)
 		}
 		n := plural(len(s.Changes), "%d change", "%d changes")
 		switch {

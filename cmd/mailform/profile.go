@@ -5,13 +5,25 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
+	"time"
 )
 
 // startProfiles writes a CPU profile to $MAILFORM_CPUPROFILE and, at the
-// end, a heap profile to $MAILFORM_MEMPROFILE, for docs/performance.md's
-// measurements. It returns the function that ends them.
+// end, a heap profile to $MAILFORM_MEMPROFILE; with $MAILFORM_TIMINGS set,
+// it says at the end how long each phase took and the heap after it. They
+// are for docs/performance.md's measurements. It returns the function that
+// ends them.
 func startProfiles() func() {
 	var stops []func()
+	if os.Getenv("MAILFORM_TIMINGS") != "" {
+		phases.start = time.Now()
+		phases.last = phases.start
+		stops = append(stops, func() {
+			phase("end")
+			fmt.Fprintf(os.Stderr, "mailform: timings: %s; total %.2fs\n", strings.Join(phases.done, ", "), time.Since(phases.start).Seconds())
+		})
+	}
 	if path := os.Getenv("MAILFORM_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
@@ -40,4 +52,23 @@ func startProfiles() func() {
 			stop()
 		}
 	}
+}
+
+// phases are the phases timed for $MAILFORM_TIMINGS.
+var phases struct {
+	start, last time.Time // zero: not timed
+	done        []string
+}
+
+// phase ends a timed phase: the time since the last one ended, and the
+// heap in use.
+func phase(name string) {
+	if phases.start.IsZero() {
+		return
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	now := time.Now()
+	phases.done = append(phases.done, fmt.Sprintf("%s %.2fs (heap %d MB)", name, now.Sub(phases.last).Seconds(), m.HeapAlloc>>20))
+	phases.last = now
 }

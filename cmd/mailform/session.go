@@ -42,6 +42,7 @@ func openSession(c *cli.Context, dir string) (*session, error) {
 	if err != nil {
 		return nil, cli.Exit(err.Error(), exitError)
 	}
+	phase("load")
 	// The files' texts are a tenth of a large config's memory and are
 	// needed again only for a diagnostic's snippet.
 	return &session{dir: dir, cfg: cfg, srcs: srcs.Names(), checksum: reconcile.ConfigChecksum(srcs), provs: provs}, nil
@@ -65,6 +66,7 @@ func (s *session) mailState(c *cli.Context) (*reconcile.Live, error) {
 func (s *session) plan(ctx context.Context, c *cli.Context, targets []string, fingerprint bool) (*reconcile.Plan, error) {
 	p, _, diags, err := reconcile.MakePlan(ctx, s.cfg, s.checksum, osEnv(), s.provs, reconcile.PlanOptions{
 		Targets: targets, Refresh: reconcile.RefreshOptions{Concurrency: c.Int("concurrency")}, Fingerprint: fingerprint})
+	phase("plan")
 	if derr := printDiagnostics(c.App.ErrWriter, diags, s.srcs, s.dir); derr != nil {
 		return nil, derr
 	}
