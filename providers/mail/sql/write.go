@@ -233,10 +233,10 @@ func (w *writer) aliasDomain(a mail.Action, ad *mail.AliasDomain) error {
 // PostfixAdmin's layout uses for forwarding: the goto list holds the
 // mailbox itself when it keeps a copy, and the forward destinations.
 func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
-	if err := w.exec(`DELETE FROM alias WHERE address = ?`, m.Address); err != nil {
-		return err
-	}
 	if a == mail.Delete {
+		if err := w.exec(`DELETE FROM alias WHERE address = ?`, m.Address); err != nil {
+			return err
+		}
 		if err := w.exec(`UPDATE mailbox SET active = ?, modified = ? WHERE username = ?`, false, w.now(), m.Address); err != nil {
 			return err
 		}
@@ -291,7 +291,7 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 			to = append([]string{m.Address}, to...)
 		}
 	}
-	return w.exec(`INSERT INTO alias (address, goto, domain, active) VALUES (?, ?, ?, ?)`, m.Address, joinList(to), domain, m.Active)
+	return w.upsertAlias(m.Address, to, domain, m.Active)
 }
 
 // move renames a mailbox's rows from one address to another. Its maildir
@@ -389,9 +389,14 @@ func (w *writer) alias(a mail.Action, al *mail.Alias) error {
 		return w.exec(`DELETE FROM alias WHERE address = ?`, al.Address)
 	}
 	_, domain, _ := strings.Cut(al.Address, "@")
+	return w.upsertAlias(al.Address, al.Goto, domain, true)
+}
+
+// upsertAlias writes an alias row: an alias's, or a mailbox's own.
+func (w *writer) upsertAlias(address string, to []string, domain string, active bool) error {
 	return w.upsert("alias", []string{"address"},
 		[]string{"address", "goto", "domain", "active", "modified"},
-		[]any{al.Address, joinList(al.Goto), domain, true, w.now()})
+		[]any{address, joinList(to), domain, active, w.now()})
 }
 
 func (w *writer) relayUser(a mail.Action, u *mail.RelayUser) error {
