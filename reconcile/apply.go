@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -319,7 +320,13 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 
 // executionOrder puts a backend's changes in the order they are written:
 // deletes first (the plan lists them child-first), then creates and updates
-// (listed parent-first).
+// parent-first, and those of one kind in the order of the name the
+// backend keys them by. The plan lists mailboxes by tenant and domain;
+// written by address, they are stored in the order a backend's read sorts
+// them into, which then finds them sorted (at 50,000 domains, sorting
+// 500,000 mailboxes read in the plan's order took 0.6 s of each plan).
+// The order within a kind changes no outcome: a mailbox moves only from
+// an address no longer in the config.
 func executionOrder(cs []*Change) []*Change {
 	var out []*Change
 	for _, c := range cs {
@@ -327,12 +334,34 @@ func executionOrder(cs []*Change) []*Change {
 			out = append(out, c)
 		}
 	}
+	deletes := len(out)
 	for _, c := range cs {
 		if c.Action != Delete {
 			out = append(out, c)
 		}
 	}
+	rest := out[deletes:]
+	sort.SliceStable(rest, func(i, j int) bool {
+		a, b := rest[i], rest[j]
+		if rank[a.Kind] != rank[b.Kind] {
+			return rank[a.Kind] < rank[b.Kind]
+		}
+		return backendKey(a) < backendKey(b)
+	})
 	return out
+}
+
+// backendKey is the name a backend keys a change's object by, where it is
+// not the order of the plan's addresses.
+func backendKey(c *Change) string {
+	switch {
+	case c.op == nil:
+	case c.op.Mailbox != nil:
+		return c.op.Mailbox.Address
+	case c.op.Alias != nil:
+		return c.op.Alias.Address
+	}
+	return c.Address
 }
 
 // makeKeys makes the DKIM keys the plan creates, so that the backend stores

@@ -18,6 +18,7 @@ import (
 	"github.com/mailform/mailform/internal/testenv"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/lock"
+	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
 
 	_ "github.com/mailform/mailform/providers/dns/zonefile"
@@ -547,6 +548,26 @@ func TestExecutionOrder(t *testing.T) {
 	want := []string{"-alias", "-mailbox", "-domain", "-tenant", "+tenant", "+domain", "+mailbox", "+alias"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+
+	// Mailboxes are written by address, not by tenant and domain.
+	mailbox := func(address, tenantPath string) *Change {
+		return &Change{Kind: KindMailbox, Action: Create, Address: tenantPath, op: &mail.Op{Action: mail.Create, Mailbox: &mail.Mailbox{Address: address}}}
+	}
+	cs = []*Change{
+		mailbox("b@z.test", "tenant.a/domain.z.test/mailbox.b"),
+		mailbox("a@a.test", "tenant.b/domain.a.test/mailbox.a"),
+		{Kind: KindDomain, Action: Create, Address: "tenant.b/domain.a.test"},
+		mailbox("a@z.test", "tenant.a/domain.z.test/mailbox.a"),
+	}
+	sortChanges(cs)
+	got = nil
+	for _, c := range executionOrder(cs) {
+		got = append(got, string(c.Action)+backendKey(c))
+	}
+	want = []string{"+tenant.b/domain.a.test", "+a@a.test", "+a@z.test", "+b@z.test"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mailboxes (-want +got):\n%s", diff)
 	}
 }
 
