@@ -44,9 +44,9 @@ type Result struct {
 // so that a name freed by a delete can be taken by a create), then the
 // zones, each in one update, several at a time (Providers.Concurrency).
 // A domain or alias domain with an ownership proof to make is written
-// pending in that first transaction; once its DNS is
-// written and every authoritative server answers its ownership record, a
-// second transaction activates it and creates its mailboxes and aliases.
+// pending in that first transaction; once its DNS is written and every
+// authoritative server answers its ownership record, a second transaction
+// activates it and creates its mailboxes and aliases.
 // Apply stops at the first failure; what was written stays written and a
 // new plan picks up from there. The plan must have passed Check.
 func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) *Result {

@@ -115,7 +115,7 @@ Examples:
 			s.provs.Concurrency = c.Int("concurrency")
 			s.provs.Prover = &reconcile.Prover{Timeout: c.Duration("proof-timeout"), Interval: 2 * time.Second, Progress: proofProgress(c)}
 			res := reconcile.Apply(c.Context, p, s.provs, progress(c))
-			phase("zones")
+			phase("zones and the rest")
 			return report(c, res)
 		},
 	}

@@ -416,26 +416,20 @@ func formatTime(t *time.Time) any {
 }
 
 func sortState(st *mail.State) {
-	byName := func(name func(int) string) func(i, j int) bool {
-		return func(i, j int) bool { return name(i) < name(j) }
-	}
 	// Rows mostly come in order already (apply writes them by name), and
 	// checking costs a tenth of sorting.
-	sortBy := func(n int, swap any, less func(i, j int) bool) {
-		for i := 1; i < n; i++ {
-			if less(i, i-1) {
-				sort.Slice(swap, less)
-				return
-			}
+	sortBy := func(x any, less func(i, j int) bool) {
+		if !sort.SliceIsSorted(x, less) {
+			sort.Slice(x, less)
 		}
 	}
-	sortBy(len(st.Tenants), st.Tenants, byName(func(i int) string { return st.Tenants[i].Name }))
-	sortBy(len(st.Domains), st.Domains, byName(func(i int) string { return st.Domains[i].Name }))
-	sortBy(len(st.AliasDomains), st.AliasDomains, byName(func(i int) string { return st.AliasDomains[i].Name }))
-	sortBy(len(st.Mailboxes), st.Mailboxes, byName(func(i int) string { return st.Mailboxes[i].Address }))
-	sortBy(len(st.Aliases), st.Aliases, byName(func(i int) string { return st.Aliases[i].Address }))
-	sortBy(len(st.RelayUsers), st.RelayUsers, byName(func(i int) string { return st.RelayUsers[i].Name }))
-	sortBy(len(st.DKIMKeys), st.DKIMKeys, func(i, j int) bool {
+	sortBy(st.Tenants, func(i, j int) bool { return st.Tenants[i].Name < st.Tenants[j].Name })
+	sortBy(st.Domains, func(i, j int) bool { return st.Domains[i].Name < st.Domains[j].Name })
+	sortBy(st.AliasDomains, func(i, j int) bool { return st.AliasDomains[i].Name < st.AliasDomains[j].Name })
+	sortBy(st.Mailboxes, func(i, j int) bool { return st.Mailboxes[i].Address < st.Mailboxes[j].Address })
+	sortBy(st.Aliases, func(i, j int) bool { return st.Aliases[i].Address < st.Aliases[j].Address })
+	sortBy(st.RelayUsers, func(i, j int) bool { return st.RelayUsers[i].Name < st.RelayUsers[j].Name })
+	sortBy(st.DKIMKeys, func(i, j int) bool {
 		a, b := st.DKIMKeys[i], st.DKIMKeys[j]
 		return a.Domain < b.Domain || (a.Domain == b.Domain && a.Selector < b.Selector)
 	})
