@@ -147,7 +147,8 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 	case "CAA":
 		if len(data) == 3 && data[1][0] != '"' && len(data[2]) >= 2 && len(data[2]) <= 257 && data[2][0] == '"' && data[2][len(data[2])-1] == '"' {
 			flag, err := strconv.ParseUint(data[0], 10, 8)
-			ok = err == nil && allDigits(data[0])
+			// miekg/dns writes a tab in the value as \009.
+			ok = err == nil && allDigits(data[0]) && !strings.Contains(data[2], "\t")
 			rr.Data = strconv.FormatUint(flag, 10) + " " + data[1] + " " + data[2]
 		}
 	case "TXT":
@@ -266,8 +267,9 @@ func fastType(s string) string {
 }
 
 // zoneFields splits an entry of one line into its fields, a quoted string
-// (quotes kept) being one, up to a comment, appending them to out. It declines entries of more
-// lines, parentheses, escapes, and text that is not printable ASCII.
+// (quotes kept) being one, up to a comment, appending them to out. It
+// declines entries of more lines, parentheses, escapes, text that is not
+// printable ASCII, and comments holding another ';'.
 func zoneFields(out []string, text string) ([]string, bool) {
 	for i := 0; i < len(text); i++ {
 		if c := text[i]; (c < ' ' || c > '~' || c == '\\' || c == '(' || c == ')') && c != '\t' && c != '\n' {
@@ -282,8 +284,11 @@ func zoneFields(out []string, text string) ([]string, bool) {
 		case c == '\n':
 			return out, i == len(text)-1
 		case c == ';':
+			// A second ';' in a comment can end miekg/dns's lexer with
+			// "comment length insufficient" when the comment is long, so
+			// such a line is left to it.
 			nl := strings.IndexByte(text[i:], '\n')
-			return out, nl == len(text)-1-i
+			return out, nl == len(text)-1-i && !strings.Contains(text[i+1:], ";")
 		case c == '"':
 			end := strings.IndexByte(text[i+1:], '"')
 			if end < 0 || strings.Contains(text[i+1:i+1+end], "\n") {
