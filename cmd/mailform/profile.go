@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -19,6 +20,7 @@ func startProfiles() func() {
 	if os.Getenv("MAILFORM_TIMINGS") != "" {
 		phases.start = time.Now()
 		phases.last = phases.start
+		phases.lastCPU = cpuTimes()
 		stops = append(stops, func() {
 			phase("end")
 			fmt.Fprintf(os.Stderr, "mailform: timings: %s; total %.2fs\n", strings.Join(phases.done, ", "), time.Since(phases.start).Seconds())
@@ -57,18 +59,29 @@ func startProfiles() func() {
 // phases are the phases timed for $MAILFORM_TIMINGS.
 var phases struct {
 	start, last time.Time // zero: not timed
+	lastCPU     [2]time.Duration
 	done        []string
 }
 
-// phase ends a timed phase: the time since the last one ended, and the
-// heap in use.
+// phase ends a timed phase: the time since the last one ended, the
+// process's user and system CPU time in it, and the heap in use.
 func phase(name string) {
 	if phases.start.IsZero() {
 		return
 	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	now := time.Now()
-	phases.done = append(phases.done, fmt.Sprintf("%s %.2fs (heap %d MB)", name, now.Sub(phases.last).Seconds(), m.HeapAlloc>>20))
-	phases.last = now
+	now, cpu := time.Now(), cpuTimes()
+	phases.done = append(phases.done, fmt.Sprintf("%s %.2fs (user %.2fs, sys %.2fs, heap %d MB)", name, now.Sub(phases.last).Seconds(),
+		(cpu[0]-phases.lastCPU[0]).Seconds(), (cpu[1]-phases.lastCPU[1]).Seconds(), m.HeapAlloc>>20))
+	phases.last, phases.lastCPU = now, cpu
+}
+
+// cpuTimes is the user and system CPU time the process has used.
+func cpuTimes() [2]time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return [2]time.Duration{}
+	}
+	return [2]time.Duration{time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())}
 }
