@@ -11,6 +11,11 @@
 # Steps that change nothing run REPEAT times (default 3) and give their
 # median time: one run's time wanders by a tenth or more on a busy machine.
 #
+# At the end it prints, as comment lines, what the machine charged for
+# memory touched for the first time (mailform-bench memtouch) at 1 GB and at
+# 4 GB: on some virtual machines a page fault costs several times more when
+# gigabytes are touched, and the largest size's steps pay for that.
+#
 # Usage: scripts/bench.sh              (SIZES="1000 10000 50000" by default)
 #        SIZES="1000 10000" FORMAT=yaml scripts/bench.sh
 #        DNSCONTROL=/path/to/dnscontrol scripts/bench.sh
@@ -64,3 +69,7 @@ awk -v sizes="$SIZES" '
       printf "\n"
     }
   }' $(for n in $SIZES; do echo "$out/$n.txt"; done)
+
+for mb in 1024 4096; do
+  echo "# memtouch: $("$out/mailform-bench" memtouch --mb "$mb")"
+done

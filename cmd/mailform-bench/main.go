@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/mailform-bench gen --domains 10000 --out /tmp/reseller
 //	go run ./cmd/mailform-bench run --domains 10000
+//	go run ./cmd/mailform-bench memtouch --mb 4096
 package main
 
 import (
@@ -22,6 +23,7 @@ func main() {
 		Commands: []*cli.Command{
 			genCommand(),
 			runCommand(),
+			memtouchCommand(),
 		},
 	}
 	if err := app.Run(os.Args); err != nil {
