@@ -12,9 +12,9 @@ import (
 
 // startProfiles writes a CPU profile to $MAILFORM_CPUPROFILE and, at the
 // end, a heap profile to $MAILFORM_MEMPROFILE; with $MAILFORM_TIMINGS set,
-// it says at the end how long each phase took and the heap after it. They
-// are for docs/performance.md's measurements. It returns the function that
-// ends them.
+// it says at the end how long each phase took, its CPU time and the heap
+// after it. They are for docs/performance.md's measurements. It returns
+// the function that ends them.
 func startProfiles() func() {
 	var stops []func()
 	if os.Getenv("MAILFORM_TIMINGS") != "" {
