@@ -101,19 +101,8 @@ func (m *mailDiff) clash(format string, args ...any) {
 }
 
 func (m *mailDiff) add(kind Kind, action Action, address, name string, before, after any, op *mail.Op) {
-	c := &Change{Address: address, Kind: kind, Action: action, Name: name, Provider: m.backend, op: op}
-	switch action {
-	case Create:
-		c.Fields = fields(nil, after)
-	case Delete:
-		c.Fields = fields(before, nil)
-		c.Destroys = kind == KindTenant || kind == KindDomain || kind == KindMailbox
-	case Replace:
-		c.Fields = fields(before, after)
-		c.Fields = append(c.Fields, Field{Name: "key", Before: "(sensitive)", After: "(generated at apply)", Sensitive: true})
-	default:
-		c.Fields = fields(before, after)
-	}
+	c := &Change{Address: address, Kind: kind, Action: action, Name: name, Provider: m.backend, op: op, before: before, after: after}
+	c.Destroys = action == Delete && (kind == KindTenant || kind == KindDomain || kind == KindMailbox)
 	m.changes = append(m.changes, c)
 }
 

@@ -289,7 +289,6 @@ func (d *dnsDiff) change(dd *DomainDNS, k setKey, action Action, all, owned, wan
 		Name:      strings.TrimSuffix(libdns.AbsoluteName(k.name, k.zone), ".") + " " + k.typ,
 		Provider:  k.provider,
 		Zone:      k.zone,
-		Fields:    []Field{{Name: "records", Before: lines(k.zone, owned), After: lines(k.zone, want)}},
 		set:       &rrChange{name: k.name, typ: k.typ, live: all, owned: owned, want: want},
 		threshold: dd.Threshold,
 	}

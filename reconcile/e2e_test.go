@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -138,7 +139,7 @@ func (s *session) converged() {
 	s.t.Helper()
 	p, _ := s.plan()
 	for _, c := range p.Changes {
-		s.t.Errorf("the plan after apply is not empty: %c %s %v", c.Action, c.Address, c.Fields)
+		s.t.Errorf("the plan after apply is not empty: %c %s %v", c.Action, c.Address, c.Fields())
 	}
 }
 
@@ -259,7 +260,7 @@ func TestPlanNamesOneChange(t *testing.T) {
 	if diff := cmp.Diff([]string{"~ tenant.acme/domain.acme.example/mailbox.sales"}, addresses(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]Field{{Name: "quota", Before: "4GB", After: "8GB"}}, p.Changes[0].Fields); diff != "" {
+	if diff := cmp.Diff([]Field{{Name: "quota", Before: "4GB", After: "8GB"}}, p.Changes[0].Fields()); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 }
@@ -275,7 +276,7 @@ func TestSecretsCompareByVerifying(t *testing.T) {
 	if diff := cmp.Diff([]string{"~ tenant.acme/domain.acme.example/mailbox.info"}, addresses(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]Field{{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true}}, p.Changes[0].Fields); diff != "" {
+	if diff := cmp.Diff([]Field{{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true}}, p.Changes[0].Fields()); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 	s.apply(false, false)
@@ -595,3 +596,38 @@ func TestTargetKeepsZone(t *testing.T) {
 
 // TestMain keeps every test on loopback: no real resolver is asked.
 func TestMain(m *testing.M) { os.Exit(servers.Main(m)) }
+
+// A change draws its fields from the diff's objects when asked: the plan
+// shows the same after it was applied as before (apply does not change
+// what the fields are drawn from), and a saved plan reads back the same.
+func TestPlanFieldsOutliveApply(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	check := func(what string) {
+		t.Helper()
+		p, provs := s.plan()
+		before, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Plan
+		if err := json.Unmarshal(before, &back); err != nil || !back.SameAs(p) {
+			t.Errorf("%s: the plan does not read back the same (%v)", what, err)
+		}
+		if res := Apply(s.ctx, p, provs, nil); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		after, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(before), string(after)); diff != "" {
+			t.Errorf("%s: the plan shows otherwise after apply (-before +after):\n%s", what, diff)
+		}
+	}
+	check("first apply")
+	s.edit(`selector = "s2026"`, `selector = "s2026"
+      key_type = "ed25519"`)
+	s.edit(`quota         = "4GB"`, `quota         = "8GB"`)
+	check("a replaced key and a new quota")
+	s.converged()
+}

@@ -76,7 +76,7 @@ func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*Change) []*Note 
 }
 
 func hasField(c *Change, name string) bool {
-	for _, f := range c.Fields {
+	for _, f := range c.Fields() {
 		if f.Name == name {
 			return true
 		}

@@ -111,7 +111,7 @@ func ConfigChecksum(srcs schema.Sources) string {
 // SameAs reports whether two plans make the same changes, from the same
 // config and the same live state.
 func (p *Plan) SameAs(q *Plan) bool {
-	a, errA := json.Marshal(p)
-	b, errB := json.Marshal(q)
+	a, errA := json.Marshal(p.json())
+	b, errB := json.Marshal(q.json())
 	return errA == nil && errB == nil && bytes.Equal(a, b)
 }

@@ -110,7 +110,7 @@ func fieldWas(c *Change, name string, v any) bool {
 	if c.Action == Create {
 		return false
 	}
-	for _, f := range c.Fields {
+	for _, f := range c.Fields() {
 		if f.Name == name {
 			return f.Before == v
 		}

@@ -11,7 +11,8 @@ import (
 )
 
 // startProfiles writes a CPU profile to $MAILFORM_CPUPROFILE and, at the
-// end, a heap profile to $MAILFORM_MEMPROFILE; with $MAILFORM_TIMINGS set,
+// end, a heap profile to $MAILFORM_MEMPROFILE (or, with
+// $MAILFORM_MEMPROFILE_AT naming a phase, when that phase ends); with $MAILFORM_TIMINGS set,
 // it says at the end how long each phase took, its CPU time and the heap
 // after it. They are for docs/performance.md's measurements. It returns
 // the function that ends them.
@@ -37,23 +38,27 @@ func startProfiles() func() {
 			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
 		}
 	}
-	if path := os.Getenv("MAILFORM_MEMPROFILE"); path != "" {
-		stops = append(stops, func() {
-			f, err := os.Create(path)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "mailform: heap profile:", err)
-				return
-			}
-			defer f.Close()
-			runtime.GC()
-			pprof.Lookup("allocs").WriteTo(f, 0)
-		})
+	if os.Getenv("MAILFORM_MEMPROFILE") != "" && os.Getenv("MAILFORM_MEMPROFILE_AT") == "" {
+		stops = append(stops, writeHeapProfile)
 	}
 	return func() {
 		for _, stop := range stops {
 			stop()
 		}
 	}
+}
+
+// writeHeapProfile writes the heap profile to $MAILFORM_MEMPROFILE, after
+// a collection, so that its in-use figures are what is live.
+func writeHeapProfile() {
+	f, err := os.Create(os.Getenv("MAILFORM_MEMPROFILE"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mailform: heap profile:", err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 // phases are the phases timed for $MAILFORM_TIMINGS.
@@ -66,6 +71,9 @@ var phases struct {
 // phase ends a timed phase: the time since the last one ended, the
 // process's user and system CPU time in it, and the heap in use.
 func phase(name string) {
+	if name == os.Getenv("MAILFORM_MEMPROFILE_AT") && os.Getenv("MAILFORM_MEMPROFILE") != "" {
+		writeHeapProfile()
+	}
 	if phases.start.IsZero() {
 		return
 	}

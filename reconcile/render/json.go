@@ -14,7 +14,7 @@ type JSONPlan struct {
 	FormatVersion   int                      `json:"format_version"`
 	MailformVersion string                   `json:"mailform_version"`
 	Summary         JSONSummary              `json:"summary"`
-	Changes         []*reconcile.Change      `json:"changes"`
+	Changes         []reconcile.ChangeJSON   `json:"changes"`
 	Notes           []*reconcile.Note        `json:"notes"`
 	Zones           []*reconcile.ZoneSummary `json:"zones"`
 	Safety          JSONSafety               `json:"safety"`
@@ -43,12 +43,15 @@ func JSON(w io.Writer, p *reconcile.Plan, version string) error {
 		FormatVersion:   reconcile.FormatVersion,
 		MailformVersion: version,
 		Summary:         JSONSummary{Add: n.Add, Change: n.Change, Destroy: n.Destroy, Empty: p.Empty()},
-		Changes:         p.Changes,
+		Changes:         make([]reconcile.ChangeJSON, len(p.Changes)),
 		Notes:           p.Notes,
 		Zones:           p.Zones,
 		Safety:          JSONSafety{NeedsAllowDestroy: []string{}, NeedsForce: []string{}},
 		ConfigChecksum:  p.ConfigChecksum,
 		LiveFingerprint: p.LiveFingerprint,
+	}
+	for i, c := range p.Changes {
+		out.Changes[i] = c.JSON()
 	}
 	if out.Notes == nil {
 		out.Notes = []*reconcile.Note{}

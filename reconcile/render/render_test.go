@@ -18,19 +18,19 @@ func samplePlan() *reconcile.Plan {
 	return &reconcile.Plan{
 		FormatVersion: reconcile.FormatVersion,
 		Changes: []*reconcile.Change{
-			{Address: "tenant.acme", Kind: reconcile.KindTenant, Action: reconcile.Create, Name: "acme", Provider: "default",
-				Fields: []reconcile.Field{{Name: "display_name", After: "ACME"}, {Name: "max_quota", After: "25GB"}}},
-			{Address: "tenant.acme/domain.acme.example/mailbox.info", Kind: reconcile.KindMailbox, Action: reconcile.Update, Name: "info@acme.example", Provider: "default",
-				Fields: []reconcile.Field{{Name: "quota", Before: "8GB", After: "16GB"}, {Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true},
-					{Name: "services", Before: []string{"imap", "pop3"}, After: []string{"imap"}}}},
+			(&reconcile.Change{Address: "tenant.acme", Kind: reconcile.KindTenant, Action: reconcile.Create, Name: "acme", Provider: "default"}).
+				WithFields(reconcile.Field{Name: "display_name", After: "ACME"}, reconcile.Field{Name: "max_quota", After: "25GB"}),
+			(&reconcile.Change{Address: "tenant.acme/domain.acme.example/mailbox.info", Kind: reconcile.KindMailbox, Action: reconcile.Update, Name: "info@acme.example", Provider: "default"}).
+				WithFields(reconcile.Field{Name: "quota", Before: "8GB", After: "16GB"}, reconcile.Field{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true},
+					reconcile.Field{Name: "services", Before: []string{"imap", "pop3"}, After: []string{"imap"}}),
 			{Address: "tenant.acme/domain.acme.example/dns_zone.acme.example", Kind: reconcile.KindZone, Action: reconcile.Create, Name: "acme.example", Provider: "zones", Zone: "acme.example."},
-			{Address: "tenant.acme/domain.acme.example/dns.MX.@", Kind: reconcile.KindRecords, Action: reconcile.Update, Name: "acme.example MX", Provider: "zones", Zone: "acme.example.",
-				Fields: []reconcile.Field{{Name: "records", Before: []string{"acme.example.\t3600\tIN\tMX\t10 mx.old.example.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."},
-					After: []string{"acme.example.\t3600\tIN\tMX\t10 mx1.example.net.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."}}}},
-			{Address: "tenant.old/domain.old.example/mailbox.bob", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "bob@old.example", Provider: "default", Destroys: true,
-				Fields: []reconcile.Field{{Name: "quota", Before: "8GB"}, {Name: "active", Before: true}}},
-			{Address: "tenant.old/domain.old.example/mailbox.carol", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "carol@old.example", Provider: "default", Destroys: true,
-				PurgeAfter: "30d", Fields: []reconcile.Field{{Name: "quota", Before: "8GB"}, {Name: "active", Before: true}}},
+			(&reconcile.Change{Address: "tenant.acme/domain.acme.example/dns.MX.@", Kind: reconcile.KindRecords, Action: reconcile.Update, Name: "acme.example MX", Provider: "zones", Zone: "acme.example."}).
+				WithFields(reconcile.Field{Name: "records", Before: []string{"acme.example.\t3600\tIN\tMX\t10 mx.old.example.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."},
+					After: []string{"acme.example.\t3600\tIN\tMX\t10 mx1.example.net.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."}}),
+			(&reconcile.Change{Address: "tenant.old/domain.old.example/mailbox.bob", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "bob@old.example", Provider: "default", Destroys: true}).
+				WithFields(reconcile.Field{Name: "quota", Before: "8GB"}, reconcile.Field{Name: "active", Before: true}),
+			(&reconcile.Change{Address: "tenant.old/domain.old.example/mailbox.carol", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "carol@old.example", Provider: "default", Destroys: true,
+				PurgeAfter: "30d"}).WithFields(reconcile.Field{Name: "quota", Before: "8GB"}, reconcile.Field{Name: "active", Before: true}),
 		},
 		Notes: []*reconcile.Note{
 			{Address: "tenant.acme/domain.shop.example", Kind: "unmanaged_dns", Text: "The DNS of shop.example is not managed by mailform: publish these records in its zone.",

@@ -34,6 +34,21 @@ func paint(on bool, code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
+// appendPainted appends the parts as paint would colour their whole.
+func appendPainted(out []byte, on bool, code string, parts ...string) []byte {
+	on = on && code != ""
+	if on {
+		out = append(append(append(out, "\x1b["...), code...), 'm')
+	}
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	if on {
+		out = append(out, "\x1b[0m"...)
+	}
+	return out
+}
+
 // verb says what happens to an object, for the comment above it.
 func verb(c *reconcile.Change) string {
 	switch c.Action {
@@ -84,56 +99,87 @@ type textWriter interface {
 	io.StringWriter
 }
 
+// writeChange writes one change. Each line is put together in one buffer
+// and written whole: a plan of a first import has hundreds of thousands of
+// lines, and formatting them piece by piece made more garbage than the
+// plan itself holds.
 func writeChange(b textWriter, c *reconcile.Change, color bool) {
-	g := string(c.Action)
-	where := ""
-	if c.Zone != "" {
-		where = fmt.Sprintf(" (zone %s at %s)", strings.TrimSuffix(c.Zone, "."), c.Provider)
-	} else if c.Provider != "" {
-		where = fmt.Sprintf(" (backend %s)", c.Provider)
+	line := make([]byte, 0, 256)
+	line = append(line, "  "...)
+	comment := [...]string{"# ", c.Address, " ", verb(c), 8: ""}
+	switch {
+	case c.Zone != "":
+		copy(comment[4:], []string{" (zone ", strings.TrimSuffix(c.Zone, "."), " at ", c.Provider, ")"})
+	case c.Provider != "":
+		copy(comment[4:], []string{" (backend ", c.Provider, ")"})
 	}
-	fmt.Fprintf(b, "  %s\n", paint(color, "2", "# "+c.Address+" "+verb(c)+where))
+	line = appendPainted(line, color, "2", comment[:]...)
+	line = append(line, '\n')
+	line = append(line, "  "...)
+	line = appendPainted(line, color, glyphColor[c.Action], string(c.Action))
+	line = append(line, ' ')
+	line = append(line, c.Kind...)
+	line = append(line, ' ')
+	line = strconv.AppendQuote(line, c.Name)
 	if c.Kind == reconcile.KindZone {
-		fmt.Fprintf(b, "  %s %s %q\n", paint(color, glyphColor[c.Action], g), c.Kind, c.Name)
+		b.Write(append(line, '\n'))
 		return
 	}
-	fmt.Fprintf(b, "  %s %s %q {\n", paint(color, glyphColor[c.Action], g), c.Kind, c.Name)
+	b.Write(append(line, " {\n"...))
 	if c.Kind == reconcile.KindRecords {
-		writeRecords(b, c, color)
+		writeRecords(b, c, color, line[:0])
 	} else {
-		writeFields(b, c, color)
+		writeFields(b, c, color, line[:0])
 	}
 	b.WriteString("    }\n")
 }
 
-func writeFields(b textWriter, c *reconcile.Change, color bool) {
+func writeFields(b textWriter, c *reconcile.Change, color bool, line []byte) {
+	fs := c.Fields()
 	width := 0
-	for _, f := range c.Fields {
+	for _, f := range fs {
 		width = max(width, len(f.Name))
 	}
-	for _, f := range c.Fields {
-		name := f.Name + strings.Repeat(" ", width-len(f.Name))
+	for _, f := range fs {
+		g := reconcile.Update
 		switch {
 		case f.Sensitive:
-			g := c.Action
-			fmt.Fprintf(b, "      %s %s = (sensitive)\n", paint(color, glyphColor[g], string(g)), name)
-		case c.Action == reconcile.Create:
-			fmt.Fprintf(b, "      %s %s = %s\n", paint(color, glyphColor[reconcile.Create], "+"), name, Value(f.After))
-		case c.Action == reconcile.Delete:
-			fmt.Fprintf(b, "      %s %s = %s\n", paint(color, glyphColor[reconcile.Delete], "-"), name, Value(f.Before))
-		default:
-			fmt.Fprintf(b, "      %s %s = %s -> %s\n", paint(color, glyphColor[reconcile.Update], "~"), name, Value(f.Before), Value(f.After))
+			g = c.Action
+		case c.Action == reconcile.Create, c.Action == reconcile.Delete:
+			g = c.Action
 		}
+		line = append(line[:0], "      "...)
+		line = appendPainted(line, color, glyphColor[g], string(g))
+		line = append(line, ' ')
+		line = append(line, f.Name...)
+		for range width - len(f.Name) {
+			line = append(line, ' ')
+		}
+		line = append(line, " = "...)
+		switch {
+		case f.Sensitive:
+			line = append(line, "(sensitive)"...)
+		case c.Action == reconcile.Create:
+			line = appendValue(line, f.After)
+		case c.Action == reconcile.Delete:
+			line = appendValue(line, f.Before)
+		default:
+			line = appendValue(line, f.Before)
+			line = append(line, " -> "...)
+			line = appendValue(line, f.After)
+		}
+		b.Write(append(line, '\n'))
 	}
 }
 
 // writeRecords shows a record change line by line: records that go, that
 // come, and that stay.
-func writeRecords(b textWriter, c *reconcile.Change, color bool) {
-	if len(c.Fields) == 0 {
+func writeRecords(b textWriter, c *reconcile.Change, color bool, line []byte) {
+	fs := c.Fields()
+	if len(fs) == 0 {
 		return
 	}
-	before, after := strings2(c.Fields[0].Before), strings2(c.Fields[0].After)
+	before, after := strings2(fs[0].Before), strings2(fs[0].After)
 	in := func(list []string, s string) bool {
 		for _, x := range list {
 			if x == s {
@@ -142,18 +188,34 @@ func writeRecords(b textWriter, c *reconcile.Change, color bool) {
 		}
 		return false
 	}
+	record := func(g reconcile.Action, l string) {
+		if g == 0 {
+			line = append(line[:0], "        "...)
+		} else {
+			line = append(line[:0], "      "...)
+			line = appendPainted(line, color, glyphColor[g], string(g))
+			line = append(line, ' ')
+		}
+		for i := range len(l) {
+			if l[i] == '\t' {
+				line = append(line, ' ')
+			} else {
+				line = append(line, l[i])
+			}
+		}
+		b.Write(append(line, '\n'))
+	}
 	for _, l := range before {
 		if !in(after, l) {
-			fmt.Fprintf(b, "      %s %s\n", paint(color, glyphColor[reconcile.Delete], "-"), tabs(l))
+			record(reconcile.Delete, l)
 		}
 	}
 	for _, l := range after {
-		g := reconcile.Create
 		if in(before, l) {
-			fmt.Fprintf(b, "        %s\n", tabs(l))
-			continue
+			record(0, l)
+		} else {
+			record(reconcile.Create, l)
 		}
-		fmt.Fprintf(b, "      %s %s\n", paint(color, glyphColor[g], "+"), tabs(l))
 	}
 }
 
@@ -177,25 +239,36 @@ func strings2(v any) []string {
 
 // Value writes a field value as the config would: "text", 10, true,
 // ["a", "b"], null.
-func Value(v any) string {
+func Value(v any) string { return string(appendValue(nil, v)) }
+
+// appendValue appends a field's value as Value shows it.
+func appendValue(out []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
-		return "null"
+		return append(out, "null"...)
 	case string:
-		return fmt.Sprintf("%q", x)
+		return strconv.AppendQuote(out, x)
 	case []string, []any:
-		items := strings2(x)
-		q := make([]string, len(items))
-		for i, s := range items {
-			q[i] = fmt.Sprintf("%q", s)
+		out = append(out, '[')
+		for i, s := range strings2(x) {
+			if i > 0 {
+				out = append(out, ", "...)
+			}
+			out = strconv.AppendQuote(out, s)
 		}
-		return "[" + strings.Join(q, ", ") + "]"
+		return append(out, ']')
+	case bool:
+		return strconv.AppendBool(out, x)
+	case int:
+		return strconv.AppendInt(out, int64(x), 10)
+	case int64:
+		return strconv.AppendInt(out, x, 10)
 	case float64:
 		if x == float64(int64(x)) {
-			return fmt.Sprint(int64(x))
+			return strconv.AppendInt(out, int64(x), 10)
 		}
 	}
-	return fmt.Sprint(v)
+	return fmt.Append(out, v)
 }
 
 func writeNotes(b textWriter, p *reconcile.Plan) {
