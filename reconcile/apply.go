@@ -242,25 +242,28 @@ type step struct {
 // which is written in its pending form.
 func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Providers, keys map[string]*mail.DKIMKey) ([]step, error) {
 	var steps []step
-	// Backends: one transaction each.
+	// Backends: one transaction each. What is kept beside the changes is
+	// kept for the few that need it (pending domains): at 50,000 domains a
+	// map entry for each of 600,000 changes was 100 MB held while the
+	// backend was written.
 	byBackend := map[string][]*Change{}
-	ops := map[*Change]mail.Op{}
+	pendingOps := map[*Change]mail.Op{} // a pending domain's change: written in its pending form
 	var backends []string
-	add := func(c *Change, op mail.Op) {
+	add := func(c *Change) {
 		if _, seen := byBackend[c.Provider]; !seen {
 			backends = append(backends, c.Provider)
 		}
 		byBackend[c.Provider] = append(byBackend[c.Provider], c)
-		ops[c] = op
 	}
 	for _, c := range changes {
 		if c.op != nil {
-			add(c, *c.op)
+			add(c)
 		}
 	}
 	for _, c := range gated {
 		if (c.op.Domain != nil && pending[c.op.Domain.Name]) || (c.op.AliasDomain != nil && pending[c.op.AliasDomain.Name]) {
-			add(c, pendingCopy(*c.op))
+			add(c)
+			pendingOps[c] = pendingCopy(*c.op)
 		}
 	}
 	for _, name := range backends {
@@ -270,12 +273,16 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 		}
 		changes := executionOrder(byBackend[name])
 		list := make([]mail.Op, len(changes))
-		for i, c := range changes {
-			list[i] = ops[c]
-		}
 		held := map[*Change]bool{} // a pending domain's change: done when it is activated
-		for _, c := range changes {
-			held[c] = len(gates(c, pending, nil)) > 0
+		for i, c := range changes {
+			op, ok := pendingOps[c]
+			if !ok {
+				op = *c.op
+			}
+			list[i] = op
+			if len(gates(c, pending, nil)) > 0 {
+				held[c] = true
+			}
 		}
 		steps = append(steps, step{what: fmt.Sprintf("backend %s", name), changes: changes, held: held,
 			run: func(ctx context.Context) error { return b.Apply(ctx, list) }})
@@ -309,12 +316,14 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 				records = append(records, c)
 			}
 		}
-		sets, err := rrsets(records, keys)
-		if err != nil {
+		if err := keysFor(records, keys); err != nil {
 			return nil, err
 		}
+		// The records are merged when the zone is written, not before the
+		// backends are: at 50,000 domains they were 70 MB held through
+		// the backends' writes.
 		steps = append(steps, step{what: fmt.Sprintf("zone %s at %s", strings.TrimSuffix(z.zone, "."), z.provider), changes: changes, parallel: prov.Capabilities().ParallelWrites,
-			run: func(ctx context.Context) error { return writeZone(ctx, prov, z.zone, create, sets) }})
+			run: func(ctx context.Context) error { return writeZone(ctx, prov, z.zone, create, rrsets(records, keys)) }})
 	}
 	return steps, nil
 }
@@ -397,7 +406,7 @@ func makeKeys(p *Plan) (map[string]*mail.DKIMKey, error) {
 // rrsets merges a zone's record changes into the rrsets to write: of each
 // rrset, the records no change manages stay, and each change's records
 // become what it wants.
-func rrsets(changes []*Change, keys map[string]*mail.DKIMKey) ([]dns.RRSet, error) {
+func rrsets(changes []*Change, keys map[string]*mail.DKIMKey) []dns.RRSet {
 	type key struct{ name, typ string }
 	merged := map[key]*dns.RRSet{}
 	var order []key
@@ -406,9 +415,6 @@ func rrsets(changes []*Change, keys map[string]*mail.DKIMKey) ([]dns.RRSet, erro
 		want := s.want
 		if s.pending {
 			k := keys[s.selector+"._domainkey."+s.domain]
-			if k == nil {
-				return nil, fmt.Errorf("%s: its DKIM key is made by another change that this apply does not include", c.Address)
-			}
 			want = nil
 			for _, rr := range s.want {
 				rr.Data = dkimText(k.Algorithm, k.PublicKey)
@@ -428,7 +434,18 @@ func rrsets(changes []*Change, keys map[string]*mail.DKIMKey) ([]dns.RRSet, erro
 	for _, k := range order {
 		out = append(out, *merged[k])
 	}
-	return out, nil
+	return out
+}
+
+// keysFor checks, before anything is written, that the DKIM key of each
+// record change that publishes one is made by this apply, as rrsets needs.
+func keysFor(changes []*Change, keys map[string]*mail.DKIMKey) error {
+	for _, c := range changes {
+		if s := c.set; s.pending && keys[s.selector+"._domainkey."+s.domain] == nil {
+			return fmt.Errorf("%s: its DKIM key is made by another change that this apply does not include", c.Address)
+		}
+	}
+	return nil
 }
 
 func without(rrs, drop []libdns.RR) []libdns.RR {
