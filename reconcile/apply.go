@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -386,18 +388,37 @@ func backendKey(c *Change) string {
 }
 
 // makeKeys makes the DKIM keys the plan creates, so that the backend stores
-// the private key and the zone publishes the public one.
+// the private key and the zone publishes the public one. They are made on
+// every core: a first import of 50,000 domains makes 50,000 keys, a second
+// of work on one.
 func makeKeys(p *Plan) (map[string]*mail.DKIMKey, error) {
 	keys := map[string]*mail.DKIMKey{}
+	var todo []*Change
 	for _, c := range p.Changes {
 		if c.Kind == KindDKIMKey && (c.Action == Create || c.Action == Replace) {
 			k := c.op.DKIMKey
 			if k.PublicKey == "" {
-				if err := generateKey(k); err != nil {
-					return nil, fmt.Errorf("%s: %w", c.Address, err)
-				}
+				todo = append(todo, c)
 			}
 			keys[k.Selector+"._domainkey."+k.Domain] = k
+		}
+	}
+	errs := make([]error, len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
+				if err := generateKey(todo[i].op.DKIMKey); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", todo[i].Address, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first in the plan's order
 		}
 	}
 	return keys, nil
