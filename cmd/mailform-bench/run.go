@@ -45,16 +45,18 @@ provider from the same files.
 
   dnscontrol-preview  dnscontrol preview (checked: it finds nothing to change)
 
-The steps that change nothing (load+validate and the plans) run --repeat
-times (default 3): the line gives the median time and the highest peak
-memory, and a comment line before it every run's time. An apply runs once.
+The steps that change nothing (load+validate and the plans) and the apply
+from empty run --repeat times (default 3): the line gives the median time
+and the highest peak memory, and a comment line before it every run's
+time. Before each apply from empty but the first, the backend and the
+zones are generated again. The apply of 1 % runs once.
 
 Without --mailform the binary is built from this module first.`,
 		Flags: append(specFlags(),
 			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module)"},
 			&cli.StringFlag{Name: "dir", Usage: "where to generate (default: a temporary directory, removed afterwards)"},
 			&cli.StringFlag{Name: "dnscontrol", Usage: "also time the dnscontrol binary at `PATH` planning the same zones"},
-			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each step that changes nothing; the median time is given"},
+			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each step that changes nothing and of the apply from empty; the median time is given"},
 		),
 		Action: func(c *cli.Context) error {
 			s := specOf(c)
@@ -90,9 +92,21 @@ Without --mailform the binary is built from this module first.`,
 			if err := b.step("load+validate", 0, b.repeat, "validate", cfg); err != nil {
 				return err
 			}
-			if err := b.step("apply-from-empty", 0, 1, "apply", "--auto-approve", cfg); err != nil {
+			// Before each run of the apply but the first, the backend and
+			// the zones are as the generator left them again.
+			b.reset = func() error {
+				for _, d := range []string{".mailform", "zones"} {
+					if err := os.RemoveAll(filepath.Join(cfg, d)); err != nil {
+						return err
+					}
+				}
+				_, err := synth.Generate(cfg, s)
 				return err
 			}
+			if err := b.step("apply-from-empty", 0, b.repeat, "apply", "--auto-approve", cfg); err != nil {
+				return err
+			}
+			b.reset = nil
 			if err := b.step("noop-plan", 0, b.repeat, "plan", "--detailed-exitcode", cfg); err != nil {
 				return err
 			}
@@ -141,8 +155,9 @@ Without --mailform the binary is built from this module first.`,
 type bench struct {
 	bin, dir string
 	w        io.Writer
-	repeat   int    // runs of a step that changes nothing
-	last     string // the last step's output
+	repeat   int          // runs of a step that changes nothing, and of the apply from empty
+	reset    func() error // between two runs of a step: puts back what the step changed
+	last     string       // the last step's output
 }
 
 // step runs mailform with args, runs times, checks its exit code and
@@ -153,7 +168,12 @@ type bench struct {
 func (b *bench) step(name string, wantCode, runs int, args ...string) error {
 	var secs []float64
 	var rss float64
-	for range runs {
+	for i := range runs {
+		if i > 0 && b.reset != nil {
+			if err := b.reset(); err != nil {
+				return err
+			}
+		}
 		start := time.Now()
 		code, r, err := b.run(args...)
 		elapsed := time.Since(start).Seconds()
