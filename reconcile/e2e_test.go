@@ -114,7 +114,7 @@ func (s *session) open() (*schema.Config, schema.Sources, *Providers) {
 func (s *session) plan(targets ...string) (*Plan, *Providers) {
 	s.t.Helper()
 	cfg, srcs, provs := s.open()
-	p, _, d, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{Targets: targets})
+	p, _, d, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{Targets: targets, HandOver: true})
 	if err != nil || d.HasErrors() {
 		s.t.Fatalf("plan: %v %v", err, d)
 	}
