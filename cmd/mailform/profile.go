@@ -12,10 +12,10 @@ import (
 
 // startProfiles writes a CPU profile to $MAILFORM_CPUPROFILE and, at the
 // end, a heap profile to $MAILFORM_MEMPROFILE (or, with
-// $MAILFORM_MEMPROFILE_AT naming a phase, when that phase ends); with $MAILFORM_TIMINGS set,
-// it says at the end how long each phase took, its CPU time and the heap
-// after it. They are for docs/performance.md's measurements. It returns
-// the function that ends them.
+// $MAILFORM_MEMPROFILE_AT naming a phase, when that phase ends); with
+// $MAILFORM_TIMINGS set, it says at the end how long each phase took, its
+// CPU time and the heap after it. They are for docs/performance.md's
+// measurements. It returns the function that ends them.
 func startProfiles() func() {
 	var stops []func()
 	if os.Getenv("MAILFORM_TIMINGS") != "" {

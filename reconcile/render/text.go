@@ -141,11 +141,8 @@ func writeFields(b textWriter, c *reconcile.Change, color bool, line []byte) {
 		width = max(width, len(f.Name))
 	}
 	for _, f := range fs {
-		g := reconcile.Update
-		switch {
-		case f.Sensitive:
-			g = c.Action
-		case c.Action == reconcile.Create, c.Action == reconcile.Delete:
+		g := reconcile.Update // a value that changes: ~
+		if f.Sensitive || c.Action == reconcile.Create || c.Action == reconcile.Delete {
 			g = c.Action
 		}
 		line = append(line[:0], "      "...)
@@ -218,8 +215,6 @@ func writeRecords(b textWriter, c *reconcile.Change, color bool, line []byte) {
 		}
 	}
 }
-
-func tabs(s string) string { return strings.ReplaceAll(s, "\t", " ") }
 
 // strings2 reads a list of strings from a plan field, however it was
 // decoded.
