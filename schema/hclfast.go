@@ -271,8 +271,12 @@ func (p *fastParser) quoted() (string, hcl.Range, bool) {
 		if c == '"' {
 			break
 		}
-		if (c == '$' || c == '%') && j+1 < len(p.src) && p.src[j+1] == '{' {
-			return "", hcl.Range{}, false // a template
+		if (c == '$' || c == '%') && j+1 < len(p.src) && (p.src[j+1] == '{' || p.src[j+1] >= utf8.RuneSelf) {
+			// A template; or a $ or % before a character beyond ASCII:
+			// hclsyntax ends a piece of the string at the $ or %, so a
+			// combining mark after it counts as a column of its own,
+			// where here it would join the $.
+			return "", hcl.Range{}, false
 		}
 		if c == '\\' {
 			if j+1 >= len(p.src) {
