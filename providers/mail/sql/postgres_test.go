@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,57 @@ func TestNumberedPlaceholders(t *testing.T) {
 	got := numberedPlaceholders(`SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?)`)
 	if want := `SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)`; got != want {
 		t.Errorf("got %s", got)
+	}
+}
+
+// On PostgreSQL upserts go in batches: an apply of more rows than a batch
+// holds, with a read in between (a local part the mail directory escapes)
+// and a mailbox written twice, reads back as written one by one; a row
+// the server refuses fails the whole apply, which names the operations
+// of its batch.
+func TestPostgresBatchedApply(t *testing.T) {
+	ctx := context.Background()
+	b := openPostgresOwner(t, servers.StartPostgres(t).NewDatabase(t), DefaultOwner)
+	ops := importOps(150) // 1,500 mailboxes, 300 aliases
+	escaped := mail.Op{Action: mail.Create, Mailbox: &mail.Mailbox{Address: "a/b@cliente-00000.example", Name: "Escaped",
+		Password: mail.Password{Hash: "{SHA512-CRYPT}$6$saltsaltsaltsalt$x"}, Services: []string{"imap"}, Active: true}}
+	again := *ops[len(ops)-400].Mailbox
+	again.Name = "Written twice"
+	ops = slices.Insert(ops, len(ops)-300, mail.Op{Action: mail.Update, Mailbox: &again}, escaped)
+	if err := b.Apply(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, m := range st.Mailboxes {
+		names[m.Address] = m.Name
+	}
+	if len(names) != 1501 || names[again.Address] != "Written twice" || names["a/b@cliente-00000.example"] != "Escaped" {
+		t.Errorf("read back %d mailboxes; %s is %q, the escaped one %q", len(names), again.Address, names[again.Address], names["a/b@cliente-00000.example"])
+	}
+	if len(st.Aliases) < 300 {
+		t.Errorf("read back %d aliases, want at least 300", len(st.Aliases))
+	}
+
+	bad := importOps(200)[1:] // the tenant exists
+	for i := range bad {
+		if m := bad[i].Mailbox; m != nil && m.Address >= "paolo" {
+			m.Name = strings.Repeat("x", 300) // the column holds 255
+			break
+		}
+	}
+	err = b.Apply(ctx, bad)
+	if err == nil || !strings.Contains(err.Error(), "rows of mailbox, written together") {
+		t.Fatalf("an apply with a refused row: %v", err)
+	}
+	after, err := b.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Mailboxes) != len(st.Mailboxes) || len(after.Domains) != len(st.Domains) {
+		t.Errorf("the failed apply wrote: %d mailboxes and %d domains, were %d and %d", len(after.Mailboxes), len(after.Domains), len(st.Mailboxes), len(st.Domains))
 	}
 }
