@@ -8,9 +8,8 @@
 # the sizes in PEER_SIZES (default 1,000 and 10,000: at 50,000 it runs for
 # more than a quarter of an hour). docs/performance.md says how to build one.
 #
-# Steps that change nothing, and the apply from empty, run REPEAT times
-# (default 3) and give their median time: one run's time wanders by a
-# tenth or more on a busy machine.
+# Every step runs REPEAT times (default 3) and gives its median time: one
+# run's time wanders by a tenth or more on a busy machine.
 #
 # At the end it prints, as comment lines, what the machine charged for
 # memory touched for the first time (mailform-bench memtouch) at 1 GB and at

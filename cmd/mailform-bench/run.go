@@ -45,18 +45,18 @@ provider from the same files.
 
   dnscontrol-preview  dnscontrol preview (checked: it finds nothing to change)
 
-The steps that change nothing (load+validate and the plans) and the apply
-from empty run --repeat times (default 3): the line gives the median time
-and the highest peak memory, and a comment line before it every run's
-time. Before each apply from empty but the first, the backend and the
-zones are generated again. The apply of 1 % runs once.
+Every step runs --repeat times (default 3): the line gives the median
+time and the highest peak memory, and a comment line before it every
+run's time. Before each run of an apply but the first, the backend and
+the zones are put back as they were before it: generated again for the
+apply from empty, copied back for the apply of 1 %.
 
 Without --mailform the binary is built from this module first.`,
 		Flags: append(specFlags(),
 			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module)"},
 			&cli.StringFlag{Name: "dir", Usage: "where to generate (default: a temporary directory, removed afterwards)"},
 			&cli.StringFlag{Name: "dnscontrol", Usage: "also time the dnscontrol binary at `PATH` planning the same zones"},
-			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each step that changes nothing and of the apply from empty; the median time is given"},
+			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each step; the median time is given"},
 		),
 		Action: func(c *cli.Context) error {
 			s := specOf(c)
@@ -141,9 +141,17 @@ Without --mailform the binary is built from this module first.`,
 			if err := b.expect(fmt.Sprintf("Plan: 0 to add, %d to change, 0 to destroy.", n2.Changed)); err != nil {
 				return err
 			}
-			if err := b.step("apply-1pct-change", 0, 1, "apply", "--auto-approve", cfg); err != nil {
+			// Before each run of the apply but the first, the backend and
+			// the zones are as they were before it again.
+			states := []string{".mailform", "zones"}
+			if err := snapshot(cfg, filepath.Join(dir, "before-1pct"), states); err != nil {
 				return err
 			}
+			b.reset = func() error { return snapshot(filepath.Join(dir, "before-1pct"), cfg, states) }
+			if err := b.step("apply-1pct-change", 0, b.repeat, "apply", "--auto-approve", cfg); err != nil {
+				return err
+			}
+			b.reset = nil
 			if err := b.expect(fmt.Sprintf("Apply complete: 0 added, %d changed, 0 destroyed.", n2.Changed)); err != nil {
 				return err
 			}
@@ -152,10 +160,23 @@ Without --mailform the binary is built from this module first.`,
 	}
 }
 
+// snapshot copies the directories names of from into to, replacing them.
+func snapshot(from, to string, names []string) error {
+	for _, name := range names {
+		if err := os.RemoveAll(filepath.Join(to, name)); err != nil {
+			return err
+		}
+		if err := os.CopyFS(filepath.Join(to, name), os.DirFS(filepath.Join(from, name))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type bench struct {
 	bin, dir string
 	w        io.Writer
-	repeat   int          // runs of a step that changes nothing, and of the apply from empty
+	repeat   int          // runs of each step
 	reset    func() error // between two runs of a step: puts back what the step changed
 	last     string       // the last step's output
 }
