@@ -240,11 +240,12 @@ func (w *writer) queue(table string, u upsertQuery, vals []any) error {
 		q = &queuedRows{table: table, u: u, keys: map[string]bool{}}
 		w.queued = append(w.queued, q)
 	}
-	var key strings.Builder
+	var b strings.Builder
 	for _, i := range u.key {
-		fmt.Fprint(&key, vals[i], "\x00")
+		fmt.Fprint(&b, vals[i], "\x00")
 	}
-	if q.keys[key.String()] {
+	key := b.String()
+	if q.keys[key] {
 		if err := w.flush(); err != nil {
 			return err
 		}
@@ -254,7 +255,7 @@ func (w *writer) queue(table string, u upsertQuery, vals []any) error {
 	}
 	q.args = append(q.args, vals...)
 	q.rows++
-	q.keys[key.String()] = true
+	q.keys[key] = true
 	q.last = w.current
 	if (q.rows+1)*u.cols > maxParams || q.rows >= 1000 {
 		return w.flush()
