@@ -13,8 +13,10 @@
 #
 # At the end it prints, as comment lines, what the machine charged for
 # memory touched for the first time (mailform-bench memtouch) at 1 GB and at
-# 4 GB: on some virtual machines a page fault costs several times more when
-# gigabytes are touched, and the largest size's steps pay for that.
+# 4 GB, and for writing 1 GB to a file while holding that memory: on some
+# virtual machines a page fault, and a page of the kernel's file cache,
+# cost several times more when gigabytes are in use, and the largest
+# size's steps pay for that.
 #
 # Usage: scripts/bench.sh              (SIZES="1000 10000 50000" by default)
 #        SIZES="1000 10000" FORMAT=yaml scripts/bench.sh
@@ -71,5 +73,5 @@ awk -v sizes="$SIZES" '
   }' $(for n in $SIZES; do echo "$out/$n.txt"; done)
 
 for mb in 1024 4096; do
-  echo "# memtouch: $("$out/mailform-bench" memtouch --mb "$mb")"
+  "$out/mailform-bench" memtouch --mb "$mb" --write-mb 1024 --dir "$out" | sed 's/^/# memtouch: /'
 done
