@@ -22,7 +22,7 @@ import (
 func memtouchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "memtouch",
-		Usage: "measure the cost of first-touch page faults for a given amount of memory",
+		Usage: "measure the cost of first-touch page faults for a given amount of memory, and with --write-mb of page-cache writes while it is held",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "mb", Value: 1024, Usage: "megabytes to touch"},
 			&cli.IntFlag{Name: "write-mb", Usage: "then, holding them, write this many megabytes to a new file in --dir"},
