@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -42,6 +43,9 @@ type Backend struct {
 	where    string // the database, for messages
 	lockPath string // SQLite: the file beside the database that apply locks
 	now      func() time.Time
+	// checkpoints are SQLite applies' logs being copied into the
+	// database (checkpointAside).
+	checkpoints sync.WaitGroup
 }
 
 // OpenSQLite opens (creating it if needed) the SQLite database at path and
@@ -67,8 +71,11 @@ func OpenSQLite(ctx context.Context, path, owner string) (*Backend, error) {
 // Owner is the name this backend keeps the config's tenants under.
 func (b *Backend) Owner() string { return b.owner }
 
-// Close closes the database.
-func (b *Backend) Close() error { return b.db.Close() }
+// Close closes the database, once the applies' logs are copied into it.
+func (b *Backend) Close() error {
+	b.checkpoints.Wait()
+	return b.db.Close()
+}
 
 // Lock keeps a second apply off this database until unlock is called.
 func (b *Backend) Lock(ctx context.Context, holder string, wait time.Duration) (func() error, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -257,9 +258,14 @@ func TestSQLiteLargeApply(t *testing.T) {
 	if !strings.Contains(plan, "mailbox_domain") {
 		t.Errorf("a query by domain after the apply: %q, want it to use mailbox_domain", plan)
 	}
-	var pages int
-	if err := b.db.QueryRow("PRAGMA cache_size").Scan(&pages); err != nil || pages != -2000 {
-		t.Errorf("cache_size after the apply = %d (%v), want -2000", pages, err)
+	for _, p := range []struct {
+		pragma string
+		want   int
+	}{{"cache_size", -2000}, {"synchronous", 1}, {"wal_autocheckpoint", 1000}} {
+		var got int
+		if err := b.db.QueryRow("PRAGMA " + p.pragma).Scan(&got); err != nil || got != p.want {
+			t.Errorf("%s after the apply = %d (%v), want %d", p.pragma, got, err, p.want)
+		}
 	}
 	b.db.SetMaxOpenConns(0) // Read uses more than one
 	st, err := b.Read(ctx)
@@ -268,5 +274,55 @@ func TestSQLiteLargeApply(t *testing.T) {
 	}
 	if len(st.Mailboxes) != largeApply+1 {
 		t.Errorf("%d mailboxes read back, want %d", len(st.Mailboxes), largeApply+1)
+	}
+}
+
+// TestSQLiteCheckpointAside: an apply's commit leaves its log for
+// checkpointAside to copy into the database, and Close waits for that.
+func TestSQLiteCheckpointAside(t *testing.T) {
+	b := openSQLite(t).(*Backend)
+	ctx := context.Background()
+	var path string
+	if err := b.db.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+		t.Fatal(err)
+	}
+	// inFile is how many of the database's bytes its file holds: those
+	// still in the log are beyond its end.
+	inFile := func() (file, db int64) {
+		t.Helper()
+		if err := b.db.QueryRow(`SELECT page_count * page_size FROM pragma_page_count, pragma_page_size`).Scan(&db); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size(), db
+	}
+	conn, err := b.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore, err := commitDurably(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE filler (x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000)
+		INSERT INTO filler SELECT printf('%01000d', i) FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	var sync int
+	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+		t.Errorf("synchronous during the apply = %d (%v), want 2 (FULL)", sync, err)
+	}
+	restore()
+	conn.Close()
+	if file, db := inFile(); file >= db {
+		t.Fatalf("database file after the commit: %d bytes of %d, want the new pages still in the log", file, db)
+	}
+	b.checkpointAside()
+	b.checkpoints.Wait()
+	if file, db := inFile(); file != db {
+		t.Errorf("database file after checkpointAside: %d bytes, want %d", file, db)
 	}
 }
