@@ -40,11 +40,11 @@ func fieldsOf(t reflect.Type) []diffField {
 	return fs
 }
 
-// fields compares two objects of one type by their diff-tagged fields. With
-// before nil it lists what is set on after (a create); with after nil, what
-// was set on before (a delete); otherwise what differs.
-func fields(before, after any) []Field {
-	var out []Field
+// appendFields compares two objects of one type by their diff-tagged
+// fields and appends them to out. With before nil it lists what is set on
+// after (a create); with after nil, what was set on before (a delete);
+// otherwise what differs.
+func appendFields(out []Field, before, after any) []Field {
 	diffFieldsOf(before, after, func(f Field) bool {
 		if out == nil {
 			// Room for every field, and a replaced key's: a plan of a
@@ -68,7 +68,7 @@ func differs(before, after any) bool {
 	return found
 }
 
-// diffFieldsOf passes each field fields lists to yield, until yield
+// diffFieldsOf passes each field appendFields lists to yield, until yield
 // returns false. Fields whose values are the same are skipped before they
 // are turned into the plan's form, which most are in a plan of a large
 // config with little to change.

@@ -108,19 +108,30 @@ type Change struct {
 // call, and a DNS change's from its records; the diff leaves them as they
 // are, so that every call gives the same list.
 func (c *Change) Fields() []Field {
+	if c.fields != nil {
+		return c.fields
+	}
+	return c.AppendFields(nil)
+}
+
+// AppendFields appends what Fields lists to dst and returns the longer
+// list. A renderer that shows a large plan change by change reuses one
+// list: a first import of 50,000 domains drew 550 MB of lists only to
+// print them.
+func (c *Change) AppendFields(dst []Field) []Field {
 	switch {
 	case c.fields != nil:
-		return c.fields
+		return append(dst, c.fields...)
 	case c.set != nil:
-		return []Field{{Name: "records", Before: lines(c.Zone, c.set.owned), After: lines(c.Zone, c.set.want)}}
+		return append(dst, Field{Name: "records", Before: lines(c.Zone, c.set.owned), After: lines(c.Zone, c.set.want)})
 	case c.before == nil && c.after == nil:
-		return nil
+		return dst
 	}
-	fs := fields(c.before, c.after)
+	dst = appendFields(dst, c.before, c.after)
 	if c.Action == Replace {
-		fs = append(fs, Field{Name: "key", Before: "(sensitive)", After: "(generated at apply)", Sensitive: true})
+		dst = append(dst, Field{Name: "key", Before: "(sensitive)", After: "(generated at apply)", Sensitive: true})
 	}
-	return fs
+	return dst
 }
 
 // WithFields sets the fields of a change made by hand, not by Diff: in a

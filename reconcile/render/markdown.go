@@ -46,9 +46,10 @@ func Markdown(p *reconcile.Plan, max int) []string {
 			t.WriteString(row)
 		}
 		blocks = append(blocks, t.String())
+		cw := &changeWriter{}
 		for _, c := range p.Changes {
 			var d strings.Builder
-			writeChange(&d, c, false)
+			cw.write(&d, c)
 			diff := diffSyntax(d.String())
 			if len(diff) > budget-200 {
 				cut := strings.LastIndex(diff[:budget-200], "\n")
