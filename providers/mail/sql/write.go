@@ -215,7 +215,7 @@ type directStmts struct {
 	conn  *sql.Conn
 	stmts map[string]driver.Stmt // prepared on the connection, by query
 	args  []driver.NamedValue
-	// The statement run is to run, set by exec: Raw takes a function, and
+	// The statement execOn is to run, set by exec: Raw takes a function, and
 	// a closure for each statement would be garbage again.
 	ctx   context.Context
 	query string
