@@ -22,7 +22,7 @@ type decoder struct {
 func decodeFile(n *node, syn syntax) (*Config, hcl.Diagnostics) {
 	d := &decoder{syn: syn}
 	cfg := &Config{}
-	d.body(n, reflect.ValueOf(cfg).Elem(), blockName{}, n.rng)
+	d.body(n, reflect.ValueOf(cfg).Elem(), blockName{}, n.rng())
 	return cfg, d.diags
 }
 
@@ -54,14 +54,14 @@ func (d *decoder) body(n *node, v reflect.Value, what blockName, nameRange hcl.R
 	seen := func(key string, upTo int) (hcl.Range, bool) {
 		for _, e := range n.entries[:upTo] {
 			if e.key == key {
-				return e.keyRange, true
+				return e.keyRange(), true
 			}
 		}
 		return hcl.Range{}, false
 	}
 	for i, e := range n.entries {
 		if first, dup := seen(e.key, i); dup {
-			d.errorf(e.keyRange, fmt.Sprintf("It is already set at %s; keep one of the two.", place(first)),
+			d.errorf(e.keyRange(), fmt.Sprintf("It is already set at %s; keep one of the two.", place(first)),
 				"%s is set twice in %s", e.key, what)
 			continue
 		}
@@ -101,20 +101,20 @@ func (d *decoder) unknown(e *entry, spec *structSpec, what blockName) {
 	if s := suggest(e.key, spec.names(d.syn)); s != "" {
 		detail = fmt.Sprintf("Did you mean %q? %s", s, detail)
 	}
-	d.errorf(e.keyRange, detail, "unknown %s %q in %s", thing, e.key, what)
+	d.errorf(e.keyRange(), detail, "unknown %s %q in %s", thing, e.key, what)
 }
 
 func (d *decoder) field(e *entry, f *field, fv reflect.Value, nd *Node, what blockName) {
 	val := e.val
 	if f.kind == fieldAttr {
 		if val.kind == kindBlocks {
-			d.errorf(e.keyRange, fmt.Sprintf("Write it as an attribute: %s.", example(f, d.syn)), "%s is an attribute, not a block", f.name)
+			d.errorf(e.keyRange(), fmt.Sprintf("Write it as an attribute: %s.", example(f, d.syn)), "%s is an attribute, not a block", f.name)
 			return
 		}
 		if val.kind == kindNull {
 			return
 		}
-		nd.setAttr(f.name, val.rng)
+		nd.setAttr(f.name, val.rng())
 		if val.kind == kindInvalid {
 			return
 		}
@@ -125,7 +125,7 @@ func (d *decoder) field(e *entry, f *field, fv reflect.Value, nd *Node, what blo
 		return
 	}
 	if d.syn == syntaxHCL && val.kind != kindBlocks {
-		d.errorf(e.keyRange, fmt.Sprintf("Write it as a block: %s { … }.", f.name), "%s is a block, not an attribute", f.name)
+		d.errorf(e.keyRange(), fmt.Sprintf("Write it as a block: %s { … }.", f.name), "%s is a block, not an attribute", f.name)
 		return
 	}
 	et := blockType(f.typ)
@@ -146,28 +146,28 @@ func (d *decoder) single(e *entry, f *field, fv reflect.Value, et reflect.Type) 
 	case e.val.kind == kindBlocks:
 		for i, item := range e.val.items {
 			if i > 0 {
-				d.errorf(item.rng, fmt.Sprintf("It is already defined at %s; keep one %s block.", place(e.val.items[0].rng), f.name),
+				d.errorf(item.rng(), fmt.Sprintf("It is already defined at %s; keep one %s block.", place(e.val.items[0].rng()), f.name),
 					"%s is defined twice", f.name)
 				continue
 			}
 			if len(item.labels) > 0 {
-				d.errorf(item.labels[0].rng, fmt.Sprintf("Write %s { … } without a name.", f.name), "%s block takes no label", f.name)
+				d.errorf(item.labels[0].rng(), fmt.Sprintf("Write %s { … } without a name.", f.name), "%s block takes no label", f.name)
 			}
 			body = item
 		}
 	case e.val.kind == kindMap:
 		body = e.val
 	case e.val.kind == kindNull:
-		body = &node{kind: kindMap, rng: e.val.rng}
+		body = &node{kind: kindMap, pos: spanOf(e.val.rng())}
 	default:
-		d.errorf(e.val.rng, fmt.Sprintf("Write %s as a mapping of its settings.", f.yamlName), "%s must be a mapping, not %s", f.yamlName, e.val.kind)
+		d.errorf(e.val.rng(), fmt.Sprintf("Write %s as a mapping of its settings.", f.yamlName), "%s must be a mapping, not %s", f.yamlName, e.val.kind)
 		return
 	}
 	if body == nil {
 		return
 	}
 	ptr := reflect.New(et)
-	d.body(body, ptr.Elem(), blockName{kind: f.name}, e.keyRange)
+	d.body(body, ptr.Elem(), blockName{kind: f.name}, e.keyRange())
 	fv.Set(ptr)
 }
 
@@ -185,32 +185,32 @@ func (d *decoder) labelled(e *entry, f *field, fv reflect.Value, et reflect.Type
 	case kindBlocks:
 		for _, item := range e.val.items {
 			if len(item.labels) != 1 {
-				rng := item.rng
+				rng := item.rng()
 				if len(item.labels) > 1 {
-					rng = item.labels[1].rng
+					rng = item.labels[1].rng()
 				}
 				d.errorf(rng, fmt.Sprintf("Write %s \"name\" { … }.", f.name), "%s takes exactly one name", f.name)
 				continue
 			}
-			add(item.labels[0].name, item.labels[0].rng, item)
+			add(item.labels[0].name, item.labels[0].rng(), item)
 		}
 	case kindMap:
 		for _, ent := range e.val.entries {
 			body := ent.val
 			switch body.kind {
 			case kindNull:
-				body = &node{kind: kindMap, rng: ent.keyRange}
+				body = &node{kind: kindMap, pos: spanOf(ent.keyRange())}
 			case kindMap:
 			default:
-				d.errorf(body.rng, fmt.Sprintf("Under %s, map each name to its settings: %s: {…}.", f.yamlName, ent.key),
+				d.errorf(body.rng(), fmt.Sprintf("Under %s, map each name to its settings: %s: {…}.", f.yamlName, ent.key),
 					"%s %q must be a mapping of its settings, not %s", f.name, ent.key, body.kind)
 				continue
 			}
-			add(ent.key, ent.keyRange, body)
+			add(ent.key, ent.keyRange(), body)
 		}
 	case kindNull:
 	default:
-		d.errorf(e.val.rng, fmt.Sprintf("Write %s as a mapping from each name to its settings.", f.yamlName),
+		d.errorf(e.val.rng(), fmt.Sprintf("Write %s as a mapping from each name to its settings.", f.yamlName),
 			"%s must be a mapping of names, not %s", f.yamlName, e.val.kind)
 	}
 }
@@ -220,28 +220,28 @@ func (d *decoder) labelled(e *entry, f *field, fv reflect.Value, et reflect.Type
 func (d *decoder) list(e *entry, f *field, fv reflect.Value, et reflect.Type) {
 	add := func(body *node, i int) {
 		ptr := reflect.New(et)
-		d.body(body, ptr.Elem(), blockName{kind: f.name, index: i + 1}, body.rng)
+		d.body(body, ptr.Elem(), blockName{kind: f.name, index: i + 1}, body.rng())
 		fv.Set(reflect.Append(fv, ptr))
 	}
 	switch e.val.kind {
 	case kindBlocks:
 		for i, item := range e.val.items {
 			if len(item.labels) > 0 {
-				d.errorf(item.labels[0].rng, fmt.Sprintf("Write %s { … } without a name.", f.name), "%s block takes no label", f.name)
+				d.errorf(item.labels[0].rng(), fmt.Sprintf("Write %s { … } without a name.", f.name), "%s block takes no label", f.name)
 			}
 			add(item, i)
 		}
 	case kindList:
 		for i, item := range e.val.items {
 			if item.kind != kindMap {
-				d.errorf(item.rng, fmt.Sprintf("Each item of %s is a mapping of its settings.", f.yamlName), "%s item must be a mapping, not %s", f.yamlName, item.kind)
+				d.errorf(item.rng(), fmt.Sprintf("Each item of %s is a mapping of its settings.", f.yamlName), "%s item must be a mapping, not %s", f.yamlName, item.kind)
 				continue
 			}
 			add(item, i)
 		}
 	case kindNull:
 	default:
-		d.errorf(e.val.rng, fmt.Sprintf("Write %s as a list of mappings.", f.yamlName), "%s must be a list, not %s", f.yamlName, e.val.kind)
+		d.errorf(e.val.rng(), fmt.Sprintf("Write %s as a list of mappings.", f.yamlName), "%s must be a list, not %s", f.yamlName, e.val.kind)
 	}
 }
 
@@ -267,7 +267,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		return
 	}
 	mismatch := func() {
-		d.errorf(n.rng, fmt.Sprintf("Write %s.", d.sample(f.name, t, f.secret)), "%s must be %s, not %s", f.name, describe(t, f.secret), n.kind)
+		d.errorf(n.rng(), fmt.Sprintf("Write %s.", d.sample(f.name, t, f.secret)), "%s must be %s, not %s", f.name, describe(t, f.secret), n.kind)
 	}
 	switch {
 	case t == secretType:
@@ -279,7 +279,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		}
 		s, err := ParseSize(n.str)
 		if err != nil {
-			d.errorf(n.rng, fmt.Sprintf("Write %s.", d.sample(f.name, t, f.secret)), "%s: %s", f.name, err)
+			d.errorf(n.rng(), fmt.Sprintf("Write %s.", d.sample(f.name, t, f.secret)), "%s: %s", f.name, err)
 			return
 		}
 		fv.SetInt(int64(s))
@@ -294,13 +294,13 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 			names[i] = string(s)
 		}
 		for i, item := range n.items {
-			nd.setAttr(fmt.Sprintf("%s.%d", key, i), item.rng)
+			nd.setAttr(fmt.Sprintf("%s.%d", key, i), item.rng())
 			if item.kind != kindString || serviceBit(Service(strings.ToLower(item.str))) == 0 {
 				detail := "The services are imap, pop3, smtp and webmail."
 				if s := suggest(item.str, names); s != "" && item.kind == kindString {
 					detail = fmt.Sprintf("Did you mean %q? %s", s, detail)
 				}
-				d.errorf(item.rng, detail, "unknown service %s", shown(item))
+				d.errorf(item.rng(), detail, "unknown service %s", shown(item))
 				continue
 			}
 			set |= serviceBit(Service(strings.ToLower(item.str)))
@@ -313,7 +313,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		}
 		dt, err := ParseDate(n.str)
 		if err != nil {
-			d.errorf(n.rng, "Write a day as \"2026-08-01\" or a moment as \"2026-08-01T09:00:00+02:00\".", "%s: %s", f.name, err)
+			d.errorf(n.rng(), "Write a day as \"2026-08-01\" or a moment as \"2026-08-01T09:00:00+02:00\".", "%s: %s", f.name, err)
 			return
 		}
 		fv.Set(reflect.ValueOf(dt))
@@ -324,7 +324,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		}
 		p, err := ParsePeriod(n.str)
 		if err != nil {
-			d.errorf(n.rng, fmt.Sprintf("Write %s.", d.sample(f.name, t, f.secret)), "%s: %s", f.name, err)
+			d.errorf(n.rng(), fmt.Sprintf("Write %s.", d.sample(f.name, t, f.secret)), "%s: %s", f.name, err)
 			return
 		}
 		fv.SetInt(int64(p))
@@ -344,11 +344,11 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		if s := suggest(n.str, vals); s != "" {
 			detail = fmt.Sprintf("Did you mean %q? %s", s, detail)
 		}
-		d.errorf(n.rng, detail, "%s %q is not one of %s", f.name, n.str, quoteList(vals))
+		d.errorf(n.rng(), detail, "%s %q is not one of %s", f.name, n.str, quoteList(vals))
 	case t.Kind() == reflect.String:
 		if n.kind != kindString {
 			if n.kind == kindRef {
-				d.errorf(n.rng, fmt.Sprintf("%s is not a secret; write the value itself.", f.name), "%s takes no %s() reference", f.name, n.str)
+				d.errorf(n.rng(), fmt.Sprintf("%s is not a secret; write the value itself.", f.name), "%s takes no %s() reference", f.name, n.refFunc())
 				return
 			}
 			mismatch()
@@ -376,7 +376,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		out := reflect.MakeSlice(t, 0, len(n.items))
 		for i, item := range n.items {
 			ek := fmt.Sprintf("%s.%d", key, i)
-			nd.setAttr(ek, item.rng)
+			nd.setAttr(ek, item.rng())
 			if item.kind == kindInvalid {
 				continue
 			}
@@ -410,31 +410,31 @@ func wholeNumber(n *node) (int64, bool) {
 func (d *decoder) secret(n *node, f *field, fv reflect.Value) {
 	switch n.kind {
 	case kindRef:
-		s := Secret{Kind: SecretEnv, Ref: n.arg}
-		if n.str == "file" {
+		s := Secret{Kind: SecretEnv, Ref: n.str}
+		if n.file {
 			s.Kind = SecretFile
-			if strings.TrimSpace(n.arg) == "" {
-				d.errorf(n.rng, refUsage("file"), "file() needs a path")
+			if strings.TrimSpace(n.str) == "" {
+				d.errorf(n.rng(), refUsage("file"), "file() needs a path")
 				return
 			}
-		} else if !envName.MatchString(n.arg) {
-			d.errorf(n.rng, "A variable name is letters, digits and underscores, not starting with a digit: env(\"ACME_INFO_PASSWORD\").",
-				"env(%q) does not name an environment variable", n.arg)
+		} else if !envName.MatchString(n.str) {
+			d.errorf(n.rng(), "A variable name is letters, digits and underscores, not starting with a digit: env(\"ACME_INFO_PASSWORD\").",
+				"env(%q) does not name an environment variable", n.str)
 			return
 		}
 		fv.Set(reflect.ValueOf(s))
 	case kindString:
 		if f.secret == secretHashRef {
 			if problem := checkHash(n.str); problem != hashOK {
-				d.diags = append(d.diags, hashDiagnostic(n.rng, f.name, problem))
+				d.diags = append(d.diags, hashDiagnostic(n.rng(), f.name, problem))
 				return
 			}
 			fv.Set(reflect.ValueOf(Secret{Kind: SecretHash, Hash: n.str}))
 			return
 		}
-		d.diags = append(d.diags, plaintextDiagnostic(n.rng, f.name))
+		d.diags = append(d.diags, plaintextDiagnostic(n.rng(), f.name))
 	default:
-		d.errorf(n.rng, fmt.Sprintf("Write %s.", d.sample(f.name, secretType, f.secret)), "%s must be %s, not %s", f.name, describe(secretType, f.secret), n.kind)
+		d.errorf(n.rng(), fmt.Sprintf("Write %s.", d.sample(f.name, secretType, f.secret)), "%s must be %s, not %s", f.name, describe(secretType, f.secret), n.kind)
 	}
 }
 
@@ -444,22 +444,22 @@ func (d *decoder) setting(e *entry, fv reflect.Value) {
 		fv.Set(reflect.MakeMap(fv.Type()))
 	}
 	n := e.val
-	s := &Setting{Range: n.rng}
+	s := &Setting{Range: n.rng()}
 	switch n.kind {
 	case kindString:
 		s.Kind, s.String = SettingString, n.str
 	case kindNumber:
 		i, ok := wholeNumber(n)
 		if !ok {
-			d.errorf(n.rng, "Write a whole number.", "%s must be a whole number", e.key)
+			d.errorf(n.rng(), "Write a whole number.", "%s must be a whole number", e.key)
 			return
 		}
 		s.Kind, s.Int = SettingInt, int(i)
 	case kindBool:
 		s.Kind, s.Bool = SettingBool, n.boolean
 	case kindRef:
-		sec := Secret{Kind: SecretEnv, Ref: n.arg}
-		if n.str == "file" {
+		sec := Secret{Kind: SecretEnv, Ref: n.str}
+		if n.file {
 			sec.Kind = SecretFile
 		}
 		s.Kind, s.Secret = SettingSecret, &sec
@@ -467,7 +467,7 @@ func (d *decoder) setting(e *entry, fv reflect.Value) {
 		s.Kind = SettingList
 		for _, item := range n.items {
 			if item.kind != kindString {
-				d.errorf(item.rng, "Write a list of strings.", "%s must be a list of strings", e.key)
+				d.errorf(item.rng(), "Write a list of strings.", "%s must be a list of strings", e.key)
 				return
 			}
 			s.List = append(s.List, item.str)
@@ -475,7 +475,7 @@ func (d *decoder) setting(e *entry, fv reflect.Value) {
 	case kindNull, kindInvalid:
 		return
 	default:
-		d.errorf(n.rng, "Provider settings are strings, numbers, booleans, lists of strings or env()/file() references.", "%s cannot be %s", e.key, n.kind)
+		d.errorf(n.rng(), "Provider settings are strings, numbers, booleans, lists of strings or env()/file() references.", "%s cannot be %s", e.key, n.kind)
 		return
 	}
 	fv.SetMapIndex(reflect.ValueOf(e.key), reflect.ValueOf(s))

@@ -30,7 +30,7 @@ func readHCL(filename string, src []byte) (*node, hcl.Diagnostics) {
 
 func hclBody(b *hclsyntax.Body) (*node, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	n := &node{kind: kindMap, rng: b.SrcRange, block: true}
+	n := &node{kind: kindMap, pos: spanOf(b.SrcRange), block: true}
 	type placed struct {
 		at int
 		e  *entry
@@ -39,21 +39,21 @@ func hclBody(b *hclsyntax.Body) (*node, hcl.Diagnostics) {
 	for _, a := range b.Attributes {
 		val, d := hclExpr(a.Expr)
 		diags = append(diags, d...)
-		all = append(all, placed{a.NameRange.Start.Byte, &entry{key: a.Name, keyRange: a.NameRange, val: val}})
+		all = append(all, placed{a.NameRange.Start.Byte, &entry{key: a.Name, keyPos: spanOf(a.NameRange), val: val}})
 	}
 	groups := map[string]*node{}
 	for _, blk := range b.Blocks {
 		item, d := hclBody(blk.Body)
 		diags = append(diags, d...)
-		item.rng = hcl.RangeBetween(blk.TypeRange, blk.CloseBraceRange)
+		item.pos = spanOf(hcl.RangeBetween(blk.TypeRange, blk.CloseBraceRange))
 		for i, l := range blk.Labels {
-			item.labels = append(item.labels, label{name: l, rng: blk.LabelRanges[i]})
+			item.labels = append(item.labels, label{name: l, pos: spanOf(blk.LabelRanges[i])})
 		}
 		g, seen := groups[blk.Type]
 		if !seen {
-			g = &node{kind: kindBlocks, rng: item.rng, block: true}
+			g = &node{kind: kindBlocks, pos: spanOf(item.rng()), block: true}
 			groups[blk.Type] = g
-			all = append(all, placed{blk.TypeRange.Start.Byte, &entry{key: blk.Type, keyRange: blk.TypeRange, val: g}})
+			all = append(all, placed{blk.TypeRange.Start.Byte, &entry{key: blk.Type, keyPos: spanOf(blk.TypeRange), val: g}})
 		}
 		g.items = append(g.items, item)
 	}
@@ -72,7 +72,7 @@ func hclExpr(expr hclsyntax.Expression) (*node, hcl.Diagnostics) {
 	case *hclsyntax.FunctionCallExpr:
 		return hclCall(e)
 	case *hclsyntax.TupleConsExpr:
-		n := &node{kind: kindList, rng: rng}
+		n := &node{kind: kindList, pos: spanOf(rng)}
 		var diags hcl.Diagnostics
 		for _, item := range e.Exprs {
 			v, d := hclExpr(item)
@@ -81,7 +81,7 @@ func hclExpr(expr hclsyntax.Expression) (*node, hcl.Diagnostics) {
 		}
 		return n, diags
 	case *hclsyntax.ObjectConsExpr:
-		n := &node{kind: kindMap, rng: rng}
+		n := &node{kind: kindMap, pos: spanOf(rng)}
 		var diags hcl.Diagnostics
 		for _, item := range e.Items {
 			key, kd := objectKey(item.KeyExpr)
@@ -91,15 +91,15 @@ func hclExpr(expr hclsyntax.Expression) (*node, hcl.Diagnostics) {
 			}
 			v, d := hclExpr(item.ValueExpr)
 			diags = append(diags, d...)
-			n.entries = append(n.entries, &entry{key: key, keyRange: item.KeyExpr.Range(), val: v})
+			n.entries = append(n.entries, &entry{key: key, keyPos: spanOf(item.KeyExpr.Range()), val: v})
 		}
 		return n, diags
 	case *hclsyntax.ScopeTraversalExpr:
 		name := hcl.ExprAsKeyword(e)
 		if name == "null" {
-			return &node{kind: kindNull, rng: rng}, nil
+			return &node{kind: kindNull, pos: spanOf(rng)}, nil
 		}
-		return &node{kind: kindInvalid, rng: rng}, hcl.Diagnostics{{
+		return &node{kind: kindInvalid, pos: spanOf(rng)}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  fmt.Sprintf("bare word %s is not a value", traversalText(e.Traversal)),
 			Detail:   fmt.Sprintf("mailform configs have no variables; quote the text: %q.", traversalText(e.Traversal)),
@@ -108,7 +108,7 @@ func hclExpr(expr hclsyntax.Expression) (*node, hcl.Diagnostics) {
 	}
 	v, diags := expr.Value(nil)
 	if diags.HasErrors() {
-		return &node{kind: kindInvalid, rng: rng}, hcl.Diagnostics{{
+		return &node{kind: kindInvalid, pos: spanOf(rng)}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "only literal values are allowed here",
 			Detail:   `mailform configs have no variables or expressions; write the value itself, or env("NAME") / file("path") for a secret.`,
@@ -145,7 +145,7 @@ func hclCall(e *hclsyntax.FunctionCallExpr) (*node, hcl.Diagnostics) {
 		if s := suggest(e.Name, []string{"env", "file"}); s != "" {
 			detail = fmt.Sprintf("Did you mean %s(…)? %s", s, detail)
 		}
-		return &node{kind: kindInvalid, rng: rng}, hcl.Diagnostics{{
+		return &node{kind: kindInvalid, pos: spanOf(rng)}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  fmt.Sprintf("unknown function %s()", e.Name),
 			Detail:   detail,
@@ -159,13 +159,13 @@ func hclCall(e *hclsyntax.FunctionCallExpr) (*node, hcl.Diagnostics) {
 		Subject:  rng.Ptr(),
 	}}
 	if len(e.Args) != 1 || e.ExpandFinal {
-		return &node{kind: kindInvalid, rng: rng}, bad
+		return &node{kind: kindInvalid, pos: spanOf(rng)}, bad
 	}
 	v, diags := e.Args[0].Value(nil)
 	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
-		return &node{kind: kindInvalid, rng: rng}, bad
+		return &node{kind: kindInvalid, pos: spanOf(rng)}, bad
 	}
-	return &node{kind: kindRef, rng: rng, str: e.Name, arg: v.AsString()}, nil
+	return &node{kind: kindRef, pos: spanOf(rng), file: e.Name == "file", str: v.AsString()}, nil
 }
 
 func refUsage(fn string) string {
@@ -178,31 +178,31 @@ func refUsage(fn string) string {
 func ctyNode(v cty.Value, rng hcl.Range) *node {
 	switch {
 	case v.IsNull():
-		return &node{kind: kindNull, rng: rng}
+		return &node{kind: kindNull, pos: spanOf(rng)}
 	case !v.IsKnown():
-		return &node{kind: kindNull, rng: rng}
+		return &node{kind: kindNull, pos: spanOf(rng)}
 	case v.Type() == cty.String:
-		return &node{kind: kindString, rng: rng, str: v.AsString()}
+		return &node{kind: kindString, pos: spanOf(rng), str: v.AsString()}
 	case v.Type() == cty.Number:
-		return &node{kind: kindNumber, rng: rng, num: v.AsBigFloat()}
+		return &node{kind: kindNumber, pos: spanOf(rng), num: v.AsBigFloat()}
 	case v.Type() == cty.Bool:
-		return &node{kind: kindBool, rng: rng, boolean: v.True()}
+		return &node{kind: kindBool, pos: spanOf(rng), boolean: v.True()}
 	case v.Type().IsListType() || v.Type().IsTupleType() || v.Type().IsSetType():
-		n := &node{kind: kindList, rng: rng}
+		n := &node{kind: kindList, pos: spanOf(rng)}
 		for it := v.ElementIterator(); it.Next(); {
 			_, ev := it.Element()
 			n.items = append(n.items, ctyNode(ev, rng))
 		}
 		return n
 	case v.Type().IsMapType() || v.Type().IsObjectType():
-		n := &node{kind: kindMap, rng: rng}
+		n := &node{kind: kindMap, pos: spanOf(rng)}
 		for it := v.ElementIterator(); it.Next(); {
 			k, ev := it.Element()
-			n.entries = append(n.entries, &entry{key: k.AsString(), keyRange: rng, val: ctyNode(ev, rng)})
+			n.entries = append(n.entries, &entry{key: k.AsString(), keyPos: spanOf(rng), val: ctyNode(ev, rng)})
 		}
 		return n
 	}
-	return &node{kind: kindNull, rng: rng}
+	return &node{kind: kindNull, pos: spanOf(rng)}
 }
 
 func traversalText(t hcl.Traversal) string {

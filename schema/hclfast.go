@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/apparentlymart/go-textseg/v15/textseg"
-	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/text/unicode/norm"
 )
@@ -34,14 +33,14 @@ func fastHCL(filename string, src []byte) (n *node, ok bool) {
 	p.spaces()
 	start := p.pos()
 	onlyComment := !bytes.Contains(src[p.i:], []byte("\n")) && (p.peek() == '#' || p.peek() == '/')
-	body, ok := p.body(true)
-	if !ok {
+	body := &node{kind: kindMap, block: true}
+	if !p.body(body, true) {
 		return nil, false
 	}
 	if onlyComment {
 		start = p.pos()
 	}
-	body.rng = hcl.Range{Filename: filename, Start: start, End: p.pos()}
+	body.pos = p.spanFrom(start)
 	return body, true
 }
 
@@ -52,11 +51,9 @@ type fastParser struct {
 	line, col int
 }
 
-func (p *fastParser) pos() hcl.Pos { return hcl.Pos{Line: p.line, Column: p.col, Byte: p.i} }
+func (p *fastParser) pos() pos32 { return pos32{uint32(p.line), uint32(p.col), uint32(p.i)} }
 
-func (p *fastParser) rangeFrom(start hcl.Pos) hcl.Range {
-	return hcl.Range{Filename: p.file, Start: start, End: p.pos()}
-}
+func (p *fastParser) spanFrom(start pos32) span { return span{p.file, start, p.pos()} }
 
 func (p *fastParser) eof() bool { return p.i >= len(p.src) }
 
@@ -142,9 +139,9 @@ func identStart(c byte) bool { return c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z
 
 func identPart(c byte) bool { return identStart(c) || c == '-' || (c >= '0' && c <= '9') }
 
-func (p *fastParser) ident() (string, hcl.Range, bool) {
+func (p *fastParser) ident() (string, span, bool) {
 	if p.eof() || !identStart(p.peek()) {
-		return "", hcl.Range{}, false
+		return "", span{}, false
 	}
 	start := p.pos()
 	j := p.i + 1
@@ -152,88 +149,81 @@ func (p *fastParser) ident() (string, hcl.Range, bool) {
 		j++
 	}
 	if j < len(p.src) && p.src[j] >= utf8.RuneSelf {
-		return "", hcl.Range{}, false // a Unicode identifier: leave it to hclsyntax
+		return "", span{}, false // a Unicode identifier: leave it to hclsyntax
 	}
 	name := string(p.src[p.i:j])
 	p.advance(j)
-	return name, p.rangeFrom(start), true
+	return name, p.spanFrom(start), true
 }
 
-// body reads attributes and blocks up to the closing brace (not read) or,
-// at the top, the end of the file.
-func (p *fastParser) body(top bool) (*node, bool) {
-	n := &node{kind: kindMap, block: true}
+// body reads attributes and blocks into n, up to the closing brace (not
+// read) or, at the top, the end of the file.
+func (p *fastParser) body(n *node, top bool) bool {
 	groups := map[string]*node{}
 	attrs := map[string]bool{}
 	for {
 		if !p.blank() {
-			return nil, false
+			return false
 		}
 		if p.eof() {
-			return n, top
+			return top
 		}
 		if p.peek() == '}' {
-			return n, !top
+			return !top
 		}
-		name, nameRng, ok := p.ident()
+		name, nameSpan, ok := p.ident()
 		if !ok {
-			return nil, false
+			return false
 		}
 		p.spaces()
 		if p.peek() == '=' {
 			if attrs[name] {
-				return nil, false // redefined: hclsyntax reports it
+				return false // redefined: hclsyntax reports it
 			}
 			attrs[name] = true
 			p.advance(p.i + 1)
 			p.spaces()
 			val, ok := p.value()
 			if !ok || !p.endOfLine() {
-				return nil, false
+				return false
 			}
-			n.entries = append(n.entries, &entry{key: name, keyRange: nameRng, val: val})
+			n.entries = append(n.entries, &entry{key: name, keyPos: nameSpan, val: val})
 			continue
 		}
 		item := &node{kind: kindMap, block: true}
 		for p.peek() == '"' {
-			s, rng, ok := p.quoted()
+			s, at, ok := p.quoted()
 			if !ok {
-				return nil, false
+				return false
 			}
-			item.labels = append(item.labels, label{name: s, rng: rng})
+			item.labels = append(item.labels, label{name: s, pos: at})
 			p.spaces()
 		}
 		if p.peek() != '{' {
-			return nil, false
+			return false
 		}
 		p.advance(p.i + 1)
 		p.spaces()
 		if p.peek() == '}' {
 			// An empty block on one line.
 		} else {
-			if !p.endOfLine() || p.eof() {
-				return nil, false
+			if !p.endOfLine() || p.eof() || !p.body(item, false) {
+				return false
 			}
-			inner, ok := p.body(false)
-			if !ok {
-				return nil, false
-			}
-			item.entries = inner.entries
 			if p.col != 1+p.indentOfLine() {
-				return nil, false // a closing brace after other text on its line
+				return false // a closing brace after other text on its line
 			}
 		}
-		closeStart := p.pos()
 		p.advance(p.i + 1)
-		item.rng = hcl.RangeBetween(nameRng, p.rangeFrom(closeStart))
+		item.pos = p.spanFrom(nameSpan.start)
 		if !p.endOfLine() {
-			return nil, false
+			return false
 		}
 		g, seen := groups[name]
 		if !seen {
-			g = &node{kind: kindBlocks, rng: item.rng, block: true}
+			g = &node{kind: kindBlocks, pos: item.pos, block: true}
 			groups[name] = g
-			n.entries = append(n.entries, &entry{key: name, keyRange: nameRng, val: g})
+			n.entries = append(n.entries, &entry{key: name, keyPos: nameSpan, val: g})
 		}
 		g.items = append(g.items, item)
 	}
@@ -257,7 +247,7 @@ func (p *fastParser) indentOfLine() int {
 
 // quoted reads a quoted string without interpolation; its range covers the
 // quotes.
-func (p *fastParser) quoted() (string, hcl.Range, bool) {
+func (p *fastParser) quoted() (string, span, bool) {
 	start := p.pos()
 	p.advance(p.i + 1)
 	j := p.i
@@ -265,7 +255,7 @@ func (p *fastParser) quoted() (string, hcl.Range, bool) {
 	plain := true
 	for ; ; j++ {
 		if j >= len(p.src) || p.src[j] == '\n' {
-			return "", hcl.Range{}, false
+			return "", span{}, false
 		}
 		c := p.src[j]
 		if c == '"' {
@@ -276,11 +266,11 @@ func (p *fastParser) quoted() (string, hcl.Range, bool) {
 			// hclsyntax ends a piece of the string at the $ or %, so a
 			// combining mark after it counts as a column of its own,
 			// where here it would join the $.
-			return "", hcl.Range{}, false
+			return "", span{}, false
 		}
 		if c == '\\' {
 			if j+1 >= len(p.src) {
-				return "", hcl.Range{}, false
+				return "", span{}, false
 			}
 			if plain {
 				buf, plain = append(buf, p.src[p.i:j]...), false
@@ -296,7 +286,7 @@ func (p *fastParser) quoted() (string, hcl.Range, bool) {
 			case '"', '\\':
 				buf = append(buf, p.src[j])
 			default:
-				return "", hcl.Range{}, false
+				return "", span{}, false
 			}
 			continue
 		}
@@ -316,7 +306,7 @@ func (p *fastParser) quoted() (string, hcl.Range, bool) {
 			break
 		}
 	}
-	return s, p.rangeFrom(start), true
+	return s, p.spanFrom(start), true
 }
 
 // value reads a literal: string, number, bool, null, list, env() or file().
@@ -324,8 +314,8 @@ func (p *fastParser) value() (*node, bool) {
 	start := p.pos()
 	switch c := p.peek(); {
 	case c == '"':
-		s, rng, ok := p.quoted()
-		return &node{kind: kindString, rng: rng, str: s}, ok
+		s, at, ok := p.quoted()
+		return &node{kind: kindString, pos: at, str: s}, ok
 	case c >= '0' && c <= '9':
 		j := p.i
 		for j < len(p.src) && p.src[j] >= '0' && p.src[j] <= '9' {
@@ -339,7 +329,7 @@ func (p *fastParser) value() (*node, bool) {
 			return nil, false
 		}
 		p.advance(j)
-		return &node{kind: kindNumber, rng: p.rangeFrom(start), num: v.AsBigFloat()}, true
+		return &node{kind: kindNumber, pos: p.spanFrom(start), num: v.AsBigFloat()}, true
 	case c == '[':
 		p.advance(p.i + 1)
 		n := &node{kind: kindList}
@@ -364,18 +354,18 @@ func (p *fastParser) value() (*node, bool) {
 			}
 		}
 		p.advance(p.i + 1)
-		n.rng = p.rangeFrom(start)
+		n.pos = p.spanFrom(start)
 		return n, true
 	case identStart(c):
-		name, rng, ok := p.ident()
+		name, at, ok := p.ident()
 		if !ok {
 			return nil, false
 		}
 		switch name {
 		case "true", "false":
-			return &node{kind: kindBool, rng: rng, boolean: name == "true"}, true
+			return &node{kind: kindBool, pos: at, boolean: name == "true"}, true
 		case "null":
-			return &node{kind: kindNull, rng: rng}, true
+			return &node{kind: kindNull, pos: at}, true
 		case "env", "file":
 			if p.peek() != '(' {
 				return nil, false
@@ -394,7 +384,7 @@ func (p *fastParser) value() (*node, bool) {
 				return nil, false
 			}
 			p.advance(p.i + 1)
-			return &node{kind: kindRef, rng: p.rangeFrom(start), str: name, arg: arg}, true
+			return &node{kind: kindRef, pos: p.spanFrom(start), file: name == "file", str: arg}, true
 		}
 	}
 	return nil, false

@@ -13,7 +13,7 @@ import (
 )
 
 var treeOptions = cmp.Options{
-	cmp.AllowUnexported(node{}, entry{}, label{}),
+	cmp.AllowUnexported(node{}, entry{}, label{}, span{}, pos32{}),
 	cmp.Comparer(func(a, b *big.Float) bool { return (a == nil) == (b == nil) && (a == nil || a.Cmp(b) == 0) }),
 }
 

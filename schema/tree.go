@@ -24,7 +24,7 @@ func (s syntax) String() string {
 }
 
 // kind is the shape of a node of the syntax-neutral tree.
-type kind int
+type kind uint8
 
 const (
 	kindNull kind = iota
@@ -63,27 +63,60 @@ func (k kind) String() string {
 // node is one value of a config file, whichever syntax it was written in.
 // Both loaders turn a file into a tree of nodes; one decoder turns that tree
 // into the model, so that both syntaxes give the same model and the same
-// diagnostics.
+// diagnostics. A large reseller's config holds millions of nodes, so a node
+// is kept small: its range is a span, and the fields are ordered to leave
+// no gaps.
 type node struct {
+	pos     span
 	kind    kind
-	rng     hcl.Range
-	str     string     // kindString; kindRef: the function, "env" or "file"
-	arg     string     // kindRef: the variable name or the path
-	num     *big.Float // kindNumber
 	boolean bool       // kindBool
+	block   bool       // written as an HCL block, not as a value
+	file    bool       // kindRef: file("path"), not env("NAME")
+	str     string     // kindString; kindRef: the variable name or the path
+	num     *big.Float // kindNumber
 	items   []*node    // kindList; kindBlocks: one body per block
 	entries []*entry   // kindMap, in source order
 	labels  []label    // a block body's labels (HCL)
-	block   bool       // written as an HCL block, not as a value
+}
+
+// rng is where the node was written.
+func (n *node) rng() hcl.Range { return n.pos.rng() }
+
+// refFunc is a reference's function, as written: "env" or "file".
+func (n *node) refFunc() string {
+	if n.file {
+		return "file"
+	}
+	return "env"
 }
 
 type entry struct {
-	key      string
-	keyRange hcl.Range
-	val      *node
+	key    string
+	keyPos span
+	val    *node
 }
+
+// keyRange is where the entry's key was written.
+func (e *entry) keyRange() hcl.Range { return e.keyPos.rng() }
 
 type label struct {
 	name string
-	rng  hcl.Range
+	pos  span
+}
+
+func (l label) rng() hcl.Range { return l.pos.rng() }
+
+// span is a range of a config file, half the size of an hcl.Range: 32-bit
+// positions, as in the model's AttrRange.
+type span struct {
+	file       string
+	start, end pos32
+}
+
+func spanOf(r hcl.Range) span {
+	return span{r.Filename, compactPos(r.Start), compactPos(r.End)}
+}
+
+func (s span) rng() hcl.Range {
+	return hcl.Range{Filename: s.file, Start: s.start.pos(), End: s.end.pos()}
 }

@@ -23,7 +23,7 @@ func readYAML(filename string, src []byte) (*node, hcl.Diagnostics) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return &node{kind: kindMap, rng: pos.rangeAt(1, 1, 0)}, nil
+			return &node{kind: kindMap, pos: spanOf(pos.rangeAt(1, 1, 0))}, nil
 		}
 		return nil, hcl.Diagnostics{pos.yamlError(err)}
 	}
@@ -41,21 +41,21 @@ func readYAML(filename string, src []byte) (*node, hcl.Diagnostics) {
 	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
-			return &node{kind: kindMap, rng: pos.rangeAt(1, 1, 0)}, nil
+			return &node{kind: kindMap, pos: spanOf(pos.rangeAt(1, 1, 0))}, nil
 		}
 		root = root.Content[0]
 	}
 	r := yamlReader{pos: pos}
 	n := r.node(root)
 	if n.kind == kindNull {
-		return &node{kind: kindMap, rng: n.rng}, r.diags
+		return &node{kind: kindMap, pos: spanOf(n.rng())}, r.diags
 	}
 	if n.kind != kindMap {
 		r.diags = append(r.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "a config file must be a mapping",
 			Detail:   "Start the file with top-level keys such as platform:, reseller:, tenants:.",
-			Subject:  n.rng.Ptr(),
+			Subject:  n.rng().Ptr(),
 		})
 		return nil, r.diags
 	}
@@ -81,17 +81,17 @@ func (r *yamlReader) node(y *yaml.Node) *node {
 			Detail:   "A mailform config is a few levels deep; check for a recursive alias.",
 			Subject:  rng.Ptr(),
 		})
-		return &node{kind: kindNull, rng: rng}
+		return &node{kind: kindNull, pos: spanOf(rng)}
 	}
 	switch y.Kind {
 	case yaml.AliasNode:
 		if y.Alias == nil {
-			return &node{kind: kindNull, rng: rng}
+			return &node{kind: kindNull, pos: spanOf(rng)}
 		}
 		n := r.node(y.Alias)
 		return n
 	case yaml.MappingNode:
-		n := &node{kind: kindMap, rng: rng}
+		n := &node{kind: kindMap, pos: spanOf(rng)}
 		for i := 0; i+1 < len(y.Content); i += 2 {
 			k, v := y.Content[i], y.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
@@ -108,14 +108,14 @@ func (r *yamlReader) node(y *yaml.Node) *node {
 				continue
 			}
 			n.entries = append(n.entries, &entry{
-				key:      k.Value,
-				keyRange: r.pos.rangeAt(k.Line, k.Column, r.scalarWidth(k)),
-				val:      r.node(v),
+				key:    k.Value,
+				keyPos: spanOf(r.pos.rangeAt(k.Line, k.Column, r.scalarWidth(k))),
+				val:    r.node(v),
 			})
 		}
 		return n
 	case yaml.SequenceNode:
-		n := &node{kind: kindList, rng: rng}
+		n := &node{kind: kindList, pos: spanOf(rng)}
 		for _, item := range y.Content {
 			n.items = append(n.items, r.node(item))
 		}
@@ -123,7 +123,7 @@ func (r *yamlReader) node(y *yaml.Node) *node {
 	case yaml.ScalarNode:
 		return r.scalar(y, rng)
 	}
-	return &node{kind: kindNull, rng: rng}
+	return &node{kind: kindNull, pos: spanOf(rng)}
 }
 
 // merge applies a YAML merge key (<<: *defaults): the merged entries come
@@ -140,7 +140,7 @@ func (r *yamlReader) merge(into *node, v *yaml.Node) {
 				Severity: hcl.DiagError,
 				Summary:  "<< must merge a mapping",
 				Detail:   "Point the merge key at an anchored mapping: <<: *defaults.",
-				Subject:  m.rng.Ptr(),
+				Subject:  m.rng().Ptr(),
 			})
 			continue
 		}
@@ -151,24 +151,24 @@ func (r *yamlReader) merge(into *node, v *yaml.Node) {
 func (r *yamlReader) scalar(y *yaml.Node, rng hcl.Range) *node {
 	switch y.ShortTag() {
 	case "!!null":
-		return &node{kind: kindNull, rng: rng}
+		return &node{kind: kindNull, pos: spanOf(rng)}
 	case "!!bool":
 		b, err := strconv.ParseBool(strings.ToLower(y.Value))
 		if err == nil {
-			return &node{kind: kindBool, rng: rng, boolean: b}
+			return &node{kind: kindBool, pos: spanOf(rng), boolean: b}
 		}
 	case "!!int", "!!float":
 		text := strings.ReplaceAll(y.Value, "_", "")
 		if f, ok := new(big.Float).SetString(text); ok {
-			return &node{kind: kindNumber, rng: rng, num: f}
+			return &node{kind: kindNumber, pos: spanOf(rng), num: f}
 		}
 		if i, err := strconv.ParseInt(text, 0, 64); err == nil {
-			return &node{kind: kindNumber, rng: rng, num: new(big.Float).SetInt64(i)}
+			return &node{kind: kindNumber, pos: spanOf(rng), num: new(big.Float).SetInt64(i)}
 		}
 	}
 	s := y.Value
 	if m := refPattern.FindStringSubmatch(s); m != nil && y.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
-		return &node{kind: kindRef, rng: rng, str: m[1], arg: m[2]}
+		return &node{kind: kindRef, pos: spanOf(rng), file: m[1] == "file", str: m[2]}
 	}
 	trimmed := strings.TrimSpace(s)
 	for _, fn := range []string{"env", "file"} {
@@ -179,10 +179,10 @@ func (r *yamlReader) scalar(y *yaml.Node, rng hcl.Range) *node {
 				Detail:   refUsage(fn),
 				Subject:  rng.Ptr(),
 			})
-			return &node{kind: kindInvalid, rng: rng}
+			return &node{kind: kindInvalid, pos: spanOf(rng)}
 		}
 	}
-	return &node{kind: kindString, rng: rng, str: s}
+	return &node{kind: kindString, pos: spanOf(rng), str: s}
 }
 
 // scalarWidth is how many columns a one-line scalar takes in the source, so
