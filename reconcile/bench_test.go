@@ -18,7 +18,7 @@ func applied(b *testing.B, n int) (*schema.Config, *Desired, *Providers) {
 	if _, err := synth.Generate(dir, synth.Spec{Domains: n, Mailboxes: 10, Aliases: 2, Format: "hcl", Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	cfg, srcs, diags := schema.Load(dir)
+	cfg, _, checksum, diags := schema.Load(dir)
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
@@ -29,7 +29,7 @@ func applied(b *testing.B, n int) (*schema.Config, *Desired, *Providers) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { provs.Close() })
-	p, _, d, err := MakePlan(ctx, cfg, ConfigChecksum(srcs), env, provs, PlanOptions{})
+	p, _, d, err := MakePlan(ctx, cfg, checksum, env, provs, PlanOptions{})
 	if err != nil || d.HasErrors() {
 		b.Fatal(err, d)
 	}

@@ -94,9 +94,9 @@ func (s *session) edit(old, new string) {
 	}
 }
 
-func (s *session) open() (*schema.Config, schema.Sources, *Providers) {
+func (s *session) open() (*schema.Config, string, *Providers) {
 	s.t.Helper()
-	cfg, srcs, diags := schema.Load(s.dir)
+	cfg, _, checksum, diags := schema.Load(s.dir)
 	if diags.HasErrors() {
 		s.t.Fatal(diags.Error())
 	}
@@ -108,13 +108,13 @@ func (s *session) open() (*schema.Config, schema.Sources, *Providers) {
 	// The domains whose DNS is not managed: their owners have published
 	// the ownership records on a server of their own.
 	provs.Prover = &Prover{Pinned: []string{servers.StartOwnershipDNS(s.t, cfg.Platform.VerificationIP)}, Timeout: 5 * time.Second, Interval: 50 * time.Millisecond}
-	return cfg, srcs, provs
+	return cfg, checksum, provs
 }
 
 func (s *session) plan(targets ...string) (*Plan, *Providers) {
 	s.t.Helper()
-	cfg, srcs, provs := s.open()
-	p, _, d, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{Targets: targets, HandOver: true})
+	cfg, checksum, provs := s.open()
+	p, _, d, err := MakePlan(s.ctx, cfg, checksum, s.environment(), provs, PlanOptions{Targets: targets, HandOver: true})
 	if err != nil || d.HasErrors() {
 		s.t.Fatalf("plan: %v %v", err, d)
 	}
@@ -367,8 +367,8 @@ func TestTarget(t *testing.T) {
 	if diff := cmp.Diff(want, addresses(p)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	cfg, srcs, provs := s.open()
-	if _, _, _, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{Targets: []string{"tenant.acme/domain.nope"}}); err == nil {
+	cfg, checksum, provs := s.open()
+	if _, _, _, err := MakePlan(s.ctx, cfg, checksum, s.environment(), provs, PlanOptions{Targets: []string{"tenant.acme/domain.nope"}}); err == nil {
 		t.Error("a target that matches nothing is accepted")
 	}
 }
@@ -401,8 +401,8 @@ func TestDiffIsDeterministic(t *testing.T) {
 // validating.
 func TestMissingSecretAtPlan(t *testing.T) {
 	s := newSession(t, "testdata/full", map[string]string{"BRAND_PM": "x"})
-	cfg, srcs, provs := s.open()
-	_, _, diags, err := MakePlan(s.ctx, cfg, ConfigChecksum(srcs), s.environment(), provs, PlanOptions{})
+	cfg, checksum, provs := s.open()
+	_, _, diags, err := MakePlan(s.ctx, cfg, checksum, s.environment(), provs, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"time"
-
-	"github.com/mailform/mailform/schema"
 )
 
 // Errors of saved plans, for callers to test.
@@ -90,22 +86,6 @@ func ReadPlanFile(path string) (*PlanBody, error) {
 		return nil, fmt.Errorf("%s has plan format %d; this mailform reads %d", path, body.Plan.FormatVersion, FormatVersion)
 	}
 	return &body, nil
-}
-
-// ConfigChecksum identifies a config's content: its files by name, not by
-// where the directory is, so that CI jobs in different checkouts agree.
-func ConfigChecksum(srcs schema.Sources) string {
-	names := make([]string, 0, len(srcs))
-	for n := range srcs {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s %d\n", filepath.Base(n), len(srcs[n]))
-		h.Write(srcs[n])
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // SameAs reports whether two plans make the same changes, from the same

@@ -19,7 +19,7 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, diags := schema.Load(dir); diags.HasErrors() {
+				if _, _, _, diags := schema.Load(dir); diags.HasErrors() {
 					b.Fatal(diags.Error())
 				}
 			}

@@ -47,7 +47,7 @@ func golden(t *testing.T, path, got string) { t.Helper(); goldenfile.Check(t, pa
 // loadClean loads a config that must have no diagnostic at all.
 func loadClean(t *testing.T, dir string) *Config {
 	t.Helper()
-	cfg, _, diags := Load(dir)
+	cfg, _, _, diags := Load(dir)
 	if len(diags) > 0 {
 		t.Fatalf("%s:\n%s", dir, render(dir, diags))
 	}

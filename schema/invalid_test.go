@@ -28,7 +28,7 @@ func TestInvalidFixtures(t *testing.T) {
 		count++
 		dir := filepath.Join(invalidDir, e.Name())
 		t.Run(e.Name(), func(t *testing.T) {
-			_, _, diags := Load(dir)
+			_, _, _, diags := Load(dir)
 			if !diags.HasErrors() {
 				t.Errorf("no error reported:\n%s", render(dir, diags))
 			}
@@ -54,7 +54,7 @@ func TestDiagnosticsNeverShowSecrets(t *testing.T) {
 	secrets := []string{"Sup3rSecret!", "hunter2", "abcdef0123456789", "0123456789abcdef", "$6$short$abc"}
 	for _, fixture := range []string{"plaintext-password-hcl", "plaintext-password-yaml", "plain-scheme-hash", "malformed-hash", "credential-literal"} {
 		dir := filepath.Join(invalidDir, fixture)
-		_, srcs, diags := Load(dir)
+		_, srcs, _, diags := Load(dir)
 		var out strings.Builder
 		if err := WriteDiagnostics(&out, diags, srcs, false); err != nil {
 			t.Fatal(err)
@@ -72,20 +72,25 @@ func TestDiagnosticsNeverShowSecrets(t *testing.T) {
 	}
 }
 
-// A diagnostic shows the same snippet whether the file's text was kept or
-// released with Sources.Names and read again.
+// A diagnostic shows the same snippet whether the file's text was kept or,
+// as Load leaves it, read again.
 func TestDiagnosticsReadReleasedSources(t *testing.T) {
 	dir := filepath.Join(invalidDir, "unknown-attribute")
-	_, srcs, diags := Load(dir)
-	var kept, released strings.Builder
-	if err := WriteDiagnostics(&kept, diags, srcs, false); err != nil {
-		t.Fatal(err)
-	}
-	names := srcs.Names()
+	_, names, _, diags := Load(dir)
+	texts := Sources{}
 	for name, text := range names {
 		if text != nil {
-			t.Fatalf("Names kept the text of %s", name)
+			t.Fatalf("Load kept the text of %s", name)
 		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[name] = b
+	}
+	var kept, released strings.Builder
+	if err := WriteDiagnostics(&kept, diags, texts, false); err != nil {
+		t.Fatal(err)
 	}
 	if err := WriteDiagnostics(&released, diags, names, false); err != nil {
 		t.Fatal(err)

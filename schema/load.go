@@ -1,8 +1,11 @@
 package schema
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,48 +55,104 @@ func syntaxOf(name string) syntax {
 // Sources maps each file read to its content, for showing source lines.
 type Sources map[string][]byte
 
-// Names is the same files without their texts, which WriteDiagnostics
-// then reads again from the files.
-func (s Sources) Names() Sources {
-	out := make(Sources, len(s))
-	for name := range s {
-		out[name] = nil
-	}
-	return out
-}
-
 // Load reads every config file of dir, merges them, fills in inherited
 // values and validates the result. It returns every problem it finds, not
-// only the first; the Config is nil only when no file could be read.
-func Load(dir string) (*Config, Sources, hcl.Diagnostics) {
+// only the first; the Config is nil only when a file could not be read.
+//
+// Each file is read, parsed and decoded on its own, and its text let go
+// once the checksum has taken it: the texts are a tenth of a large
+// config's memory. The Sources returned are the files' names only
+// (WriteDiagnostics reads a file again to show its lines), and checksum
+// identifies the texts, as Checksum does.
+func Load(dir string) (cfg *Config, srcs Sources, checksum string, diags hcl.Diagnostics) {
 	files, err := ConfigFiles(dir)
 	if err != nil {
-		return nil, nil, hcl.Diagnostics{{
+		return nil, nil, "", hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  err.Error(),
 			Detail:   "Point mailform at a directory that holds the config files, e.g. mailform validate examples/quickstart.",
 		}}
 	}
-	srcs := Sources{}
+	srcs = make(Sources, len(files))
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, srcs, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error(), Detail: "Check that the file is readable."}}
-		}
-		srcs[f] = b
+		srcs[f] = nil
 	}
-	cfg, diags := LoadSources(dir, files, srcs)
-	return cfg, srcs, diags
+	sum := newChecksummer()
+	cfg, diags = load(dir, files, os.ReadFile, sum)
+	return cfg, srcs, sum.String(), diags
 }
 
 // LoadSources is Load on files already read: files in order, their content
 // in srcs.
 func LoadSources(dir string, files []string, srcs Sources) (*Config, hcl.Diagnostics) {
+	return load(dir, files, func(f string) ([]byte, error) { return srcs[f], nil }, nil)
+}
+
+// Checksum identifies a config's content: its files by name, not by where
+// the directory is, so that CI jobs in different checkouts agree. A saved
+// plan carries it, and apply refuses the plan when the config changed.
+func Checksum(srcs Sources) string {
+	names := make([]string, 0, len(srcs))
+	for n := range srcs {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
+	sum := newChecksummer()
+	for i, n := range names {
+		sum.add(i, n, srcs[n])
+	}
+	return sum.String()
+}
+
+// checksummer is Checksum taking the files as they come from concurrent
+// readers: each file's text is hashed in its turn, and kept only while a
+// file before it is still being read.
+type checksummer struct {
+	mu      sync.Mutex
+	h       hash.Hash
+	next    int // the file to hash next
+	waiting map[int]namedText
+}
+
+type namedText struct {
+	name string
+	text []byte
+}
+
+func newChecksummer() *checksummer {
+	return &checksummer{h: sha256.New(), waiting: map[int]namedText{}}
+}
+
+// add takes file i, in the order the checksum covers the files.
+func (c *checksummer) add(i int, name string, text []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waiting[i] = namedText{name, text}
+	for {
+		f, ok := c.waiting[c.next]
+		if !ok {
+			return
+		}
+		delete(c.waiting, c.next)
+		fmt.Fprintf(c.h, "%s %d\n", filepath.Base(f.name), len(f.text))
+		c.h.Write(f.text)
+		c.next++
+	}
+}
+
+func (c *checksummer) String() string {
+	return "sha256:" + hex.EncodeToString(c.h.Sum(nil))
+}
+
+// load reads, parses and decodes the files, then merges and checks them.
+// sum, when not nil, takes each file's text.
+func load(dir string, files []string, read func(string) ([]byte, error), sum *checksummer) (*Config, hcl.Diagnostics) {
 	// Files are independent until they are merged: read them concurrently,
 	// keeping their results, and so the diagnostics, in file order.
 	type result struct {
-		part  *Config
-		diags hcl.Diagnostics
+		part       *Config
+		diags      hcl.Diagnostics
+		unreadable bool
 	}
 	results := make([]result, len(files))
 	next := make(chan int)
@@ -103,7 +162,15 @@ func LoadSources(dir string, files []string, srcs Sources) (*Config, hcl.Diagnos
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				n, d := parse(files[i], srcs[files[i]])
+				src, err := read(files[i])
+				if sum != nil {
+					sum.add(i, files[i], src)
+				}
+				if err != nil {
+					results[i] = result{unreadable: true, diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error(), Detail: "Check that the file is readable."}}}
+					continue
+				}
+				n, d := parse(files[i], src)
 				results[i].diags = d
 				if n != nil {
 					results[i].part, d = decodeFile(n, syntaxOf(files[i]))
@@ -119,14 +186,18 @@ func LoadSources(dir string, files []string, srcs Sources) (*Config, hcl.Diagnos
 	wg.Wait()
 	var diags hcl.Diagnostics
 	var parts []*Config
-	broken := false
+	broken, unreadable := false, false
 	for _, r := range results {
 		diags = append(diags, r.diags...)
+		unreadable = unreadable || r.unreadable
 		if r.part == nil {
 			broken = true
 			continue
 		}
 		parts = append(parts, r.part)
+	}
+	if unreadable {
+		return nil, diags
 	}
 	cfg := merge(parts, &diags)
 	cfg.Dir = dir

@@ -129,7 +129,7 @@ func TestSavedPlan(t *testing.T) {
 // A second apply fails at once and names who holds the lock.
 func TestApplyLockHeld(t *testing.T) {
 	dir := quickstart(t)
-	cfg, _, diags := schema.Load(dir)
+	cfg, _, _, diags := schema.Load(dir)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

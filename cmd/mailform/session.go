@@ -26,7 +26,7 @@ type session struct {
 	dir      string
 	cfg      *schema.Config
 	srcs     schema.Sources // names only: the texts are read again for a diagnostic
-	checksum string         // the files' reconcile.ConfigChecksum
+	checksum string         // the files' schema.Checksum
 	provs    *reconcile.Providers
 }
 
@@ -34,7 +34,7 @@ type session struct {
 // providers. Problems are printed with their places; the error only says
 // that there were some.
 func openSession(c *cli.Context, dir string) (*session, error) {
-	cfg, srcs, diags := schema.Load(dir)
+	cfg, srcs, checksum, diags := schema.Load(dir)
 	if err := printDiagnostics(c.App.ErrWriter, diags, srcs, dir); err != nil {
 		return nil, err
 	}
@@ -43,9 +43,7 @@ func openSession(c *cli.Context, dir string) (*session, error) {
 		return nil, cli.Exit(err.Error(), exitError)
 	}
 	phase("load")
-	// The files' texts are a tenth of a large config's memory and are
-	// needed again only for a diagnostic's snippet.
-	return &session{dir: dir, cfg: cfg, srcs: srcs.Names(), checksum: reconcile.ConfigChecksum(srcs), provs: provs}, nil
+	return &session{dir: dir, cfg: cfg, srcs: srcs, checksum: checksum, provs: provs}, nil
 }
 
 func (s *session) Close() { s.provs.Close() }

@@ -40,7 +40,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			cfg, srcs, diags := schema.Load(dir)
+			cfg, srcs, _, diags := schema.Load(dir)
 			if err := printDiagnostics(c.App.ErrWriter, diags, srcs, dir); err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			cfg, srcs, diags := schema.Load(dir)
+			cfg, srcs, _, diags := schema.Load(dir)
 			schema.SortDiagnostics(diags)
 			errs, warns := schema.Count(diags)
 			if c.Bool("json") {

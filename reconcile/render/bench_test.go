@@ -20,7 +20,7 @@ func BenchmarkRender(b *testing.B) {
 	if _, err := synth.Generate(dir, synth.Spec{Domains: 1000, Mailboxes: 10, Aliases: 2, Format: "hcl", Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	cfg, srcs, diags := schema.Load(dir)
+	cfg, _, checksum, diags := schema.Load(dir)
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
@@ -30,7 +30,7 @@ func BenchmarkRender(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer provs.Close()
-	p, _, d, err := reconcile.MakePlan(context.Background(), cfg, reconcile.ConfigChecksum(srcs), env, provs, reconcile.PlanOptions{})
+	p, _, d, err := reconcile.MakePlan(context.Background(), cfg, checksum, env, provs, reconcile.PlanOptions{})
 	if err != nil || d.HasErrors() {
 		b.Fatal(err, d)
 	}
