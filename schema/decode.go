@@ -114,7 +114,7 @@ func (d *decoder) field(e *entry, f *field, fv reflect.Value, nd *Node, what blo
 		if val.kind == kindNull {
 			return
 		}
-		nd.setAttr(f.name, val.rng())
+		nd.setAttr(f.name, val.pos)
 		if val.kind == kindInvalid {
 			return
 		}
@@ -294,7 +294,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 			names[i] = string(s)
 		}
 		for i, item := range n.items {
-			nd.setAttr(fmt.Sprintf("%s.%d", key, i), item.rng())
+			nd.setAttr(fmt.Sprintf("%s.%d", key, i), item.pos)
 			if item.kind != kindString || serviceBit(Service(strings.ToLower(item.str))) == 0 {
 				detail := "The services are imap, pop3, smtp and webmail."
 				if s := suggest(item.str, names); s != "" && item.kind == kindString {
@@ -376,7 +376,7 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 		out := reflect.MakeSlice(t, 0, len(n.items))
 		for i, item := range n.items {
 			ek := fmt.Sprintf("%s.%d", key, i)
-			nd.setAttr(ek, item.rng())
+			nd.setAttr(ek, item.pos)
 			if item.kind == kindInvalid {
 				continue
 			}

@@ -59,7 +59,8 @@ func (n *Node) Has(attr string) bool { return n.attr(attr) != nil }
 // at is At's range, as a pointer to share.
 func (n *Node) at(attr string) *hcl.Range {
 	if a := n.attr(attr); a != nil {
-		return &hcl.Range{Filename: n.NameRange.Filename, Start: a.start.pos(), End: a.end.pos()}
+		r := span{n.NameRange.Filename, a.start, a.end}.rng()
+		return &r
 	}
 	return &n.NameRange
 }
@@ -77,8 +78,8 @@ func (n *Node) attr(name string) *AttrRange {
 // setAttr records an attribute's range, which is in the file of the
 // block's name. The decoder sets each name once: a key written twice is
 // reported and skipped.
-func (n *Node) setAttr(name string, r hcl.Range) {
-	n.Attrs = append(n.Attrs, AttrRange{name, compactPos(r.Start), compactPos(r.End)})
+func (n *Node) setAttr(name string, at span) {
+	n.Attrs = append(n.Attrs, AttrRange{name, at.start, at.end})
 }
 
 func (n *Node) node() *Node { return n }

@@ -106,8 +106,8 @@ type label struct {
 
 func (l label) rng() hcl.Range { return l.pos.rng() }
 
-// span is a range of a config file, half the size of an hcl.Range: 32-bit
-// positions, as in the model's AttrRange.
+// span is a range of a config file in 40 bytes, where an hcl.Range takes
+// 64: its positions are 32-bit numbers, as in the model's AttrRange.
 type span struct {
 	file       string
 	start, end pos32
