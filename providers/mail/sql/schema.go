@@ -200,7 +200,20 @@ var migrations = []migration{{1, []string{
 	// authoritative server. Domains stored before are taken as proven.
 	`ALTER TABLE mf_domain ADD COLUMN verified {{bool}} NOT NULL DEFAULT {{true}}`,
 	`ALTER TABLE mf_alias_domain ADD COLUMN verified {{bool}} NOT NULL DEFAULT {{true}}`,
+}, nil}, {5, []string{
+	// The mail directories that are not their mailbox's usual one, those
+	// renamed mailboxes kept, which an apply reads before it gives a new
+	// mailbox its directory. Without the index that read went through
+	// the whole table: at 500,000 mailboxes about a second of every apply,
+	// however little it changed.
+	`CREATE INDEX mailbox_kept_maildir ON mailbox (maildir) WHERE ` + keptMaildir,
 }, nil}}
+
+// keptMaildir holds for a mailbox whose directory is not
+// <domain>/<local part>/. The index of schema version 5 and the query that
+// reads it must spell it the same, for the database to see that the one
+// serves the other.
+const keptMaildir = `maildir <> domain || '/' || local_part || '/'`
 
 // SchemaVersion is the version of the schema this build writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
