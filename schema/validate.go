@@ -160,6 +160,9 @@ type index struct {
 	mailboxes    map[string]*Mailbox // by address
 	aliases      map[string]*Alias   // by address
 	movedFrom    map[string]movedRef // earlier addresses of mailboxes
+	// loopFrom lists, in the config's order, the addresses mail goes on
+	// from: the aliases, and the mailboxes whose forward keeps no copy.
+	loopFrom []loopNode
 }
 
 // movedRef is the mailbox that moved from an address.
@@ -264,6 +267,9 @@ func (c *checker) addresses(d *Domain, x *index) {
 			continue
 		}
 		x.mailboxes[addr] = m
+		if f := m.Forward; f != nil && !value(f.KeepCopy, true) {
+			x.loopFrom = append(x.loopFrom, loopNode{addr: addr, to: f.To, where: &f.NameRange})
+		}
 	}
 	for _, a := range d.Aliases {
 		addr := a.Name + "@" + d.Name
@@ -281,6 +287,7 @@ func (c *checker) addresses(d *Domain, x *index) {
 			continue
 		}
 		x.aliases[addr] = a
+		x.loopFrom = append(x.loopFrom, loopNode{addr: addr, to: a.To, where: &a.NameRange})
 	}
 }
 

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -335,61 +336,76 @@ func (c *checker) relayUser(r *RelayUser, t *Tenant, domains map[string]bool) {
 // loops finds mail loops: a cycle of aliases and of forwards that keep no
 // copy, along which a message would circle until a server drops it.
 func (c *checker) loops(x *index) {
-	edges := map[string][]string{}
-	where := map[string]hcl.Range{}
-	for addr, a := range x.aliases {
-		edges[addr] = a.To
-		where[addr] = a.NameRange
+	// The addresses mail goes on from are listed by index, in the
+	// config's order. At 50,000 domains they are 125,000: a list and one
+	// map, where three maps and their sorted keys took a third of a
+	// second.
+	nodes := x.loopFrom
+	at := make(map[string]int32, len(nodes))
+	for i, n := range nodes {
+		at[n.addr] = int32(i)
 	}
-	for addr, m := range x.mailboxes {
-		if f := m.Forward; f != nil && !value(f.KeepCopy, true) {
-			edges[addr] = f.To
-			where[addr] = f.NameRange
-		}
-	}
-	const (
-		unseen = iota
-		active
-		done
-	)
-	state := map[string]int{}
-	var path []string
-	var visit func(string)
-	visit = func(a string) {
-		state[a] = active
-		path = append(path, a)
-		for _, to := range edges[a] {
+	var path []int32
+	var visit func(int32)
+	visit = func(i int32) {
+		nodes[i].state = loopActive
+		path = append(path, i)
+		for _, to := range nodes[i].to {
 			real, _ := x.hosted(to)
-			if _, isNode := edges[real]; !isNode {
+			j, isNode := at[real]
+			if !isNode {
 				continue
 			}
-			switch state[real] {
-			case active:
-				i := indexOf(path, real)
-				cycle := append(append([]string{}, path[i:]...), real)
-				c.errorf(where[real], fmt.Sprintf("Mail to %s would go %s and never reach a mailbox; deliver one of them to a mailbox, or use keep_copy = true on a forward.", real, strings.Join(cycle, " → ")),
-					"mail loop through %s", real)
-			case unseen:
-				visit(real)
+			switch nodes[j].state {
+			case loopActive:
+				c.loop(path[slices.Index(path, j):], nodes)
+			case loopUnseen:
+				visit(j)
 			}
 		}
 		path = path[:len(path)-1]
-		state[a] = done
+		nodes[i].state = loopDone
 	}
-	for _, a := range sortedKeys(edges) {
-		if state[a] == unseen {
-			visit(a)
+	for i := range nodes {
+		if nodes[i].state == loopUnseen {
+			visit(int32(i))
 		}
 	}
 }
 
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
+// loopNode is an address mail goes on from: its destinations, where the
+// config sets them, and how far the search for loops has come.
+type loopNode struct {
+	addr  string
+	to    []string
+	where *hcl.Range
+	state uint8
+}
+
+const (
+	loopUnseen = iota
+	loopActive // on the search's path
+	loopDone
+)
+
+// loop reports a cycle of addresses, given by their places in nodes. It
+// names the loop by its first address in sorted order, wherever
+// the search came into it, so that the message does not depend on the
+// order the addresses were searched in.
+func (c *checker) loop(cycle []int32, nodes []loopNode) {
+	first := 0
+	for k, i := range cycle {
+		if nodes[i].addr < nodes[cycle[first]].addr {
+			first = k
 		}
 	}
-	return -1
+	names := make([]string, 0, len(cycle)+1)
+	for k := range cycle {
+		names = append(names, nodes[cycle[(first+k)%len(cycle)]].addr)
+	}
+	names = append(names, names[0])
+	c.errorf(*nodes[cycle[first]].where, fmt.Sprintf("Mail to %s would go %s and never reach a mailbox; deliver one of them to a mailbox, or use keep_copy = true on a forward.", names[0], strings.Join(names, " → ")),
+		"mail loop through %s", names[0])
 }
 
 // movedFrom checks a mailbox's earlier address: an address, not its own,
