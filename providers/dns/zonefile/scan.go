@@ -81,7 +81,12 @@ func parseMiekg(z *zoneText, filename, src string) error {
 // splitEntries cuts a zone file into entries, following quotes, comments and
 // parentheses.
 func splitEntries(src string) []*entry {
-	var out []*entry
+	// An entry takes at least a line: the entries are made in one block
+	// with the list of them, not one by one (at 50,000 zones they were a
+	// million allocations).
+	lines := strings.Count(src, "\n") + 1
+	block := make([]entry, 0, lines)
+	out := make([]*entry, 0, lines)
 	start := 0
 	depth, inQuote, escaped, inComment := 0, false, false, false
 	content := false // the entry has something besides blanks and comments
@@ -94,7 +99,8 @@ func splitEntries(src string) []*entry {
 		if !strings.HasSuffix(text, "\n") {
 			text += "\n"
 		}
-		e := &entry{text: text}
+		block = append(block, entry{text: text})
+		e := &block[len(block)-1]
 		trimmed := strings.TrimLeft(text, " \t")
 		if content && !strings.HasPrefix(trimmed, "$") {
 			e.record = true
