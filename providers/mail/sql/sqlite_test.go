@@ -190,6 +190,55 @@ func TestReadPairsMailboxRows(t *testing.T) {
 	}
 }
 
+// Read sorts the alias table's rows into catch-alls, forwarding and
+// aliases whatever their order: a mailbox's own row, its forwarding with
+// and without a copy kept, a catch-all, an alias, and an address that
+// delivers to itself without being a mailbox (an alias all the same).
+func TestReadLinksAliasRows(t *testing.T) {
+	b := openSQLite(t).(*Backend)
+	for _, stmt := range []string{
+		`INSERT INTO domain (domain) VALUES ('x.example')`,
+		`INSERT INTO mailbox (username, password, maildir, local_part, domain) VALUES
+			('a@x.example', 'h', 'x.example/a/', 'a', 'x.example'), ('b@x.example', 'h', 'x.example/b/', 'b', 'x.example'),
+			('c@x.example', 'h', 'x.example/c/', 'c', 'x.example'), ('d@x.example', 'h', 'x.example/d/', 'd', 'x.example')`,
+		`INSERT INTO alias (address, goto, domain) VALUES
+			('d@x.example', 'd@x.example,out@example.org', 'x.example'), ('self@x.example', 'self@x.example', 'x.example'),
+			('a@x.example', 'a@x.example', 'x.example'), ('@x.example', 'a@x.example', 'x.example'),
+			('c@x.example', 'out@example.org', 'x.example'), ('sales@x.example', 'a@x.example,c@x.example', 'x.example'),
+			('b@x.example', 'b@x.example', 'x.example')`,
+	} {
+		if _, err := b.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := b.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range st.Domains {
+		got = append(got, fmt.Sprintf("domain %s catch-all %q", d.Name, d.CatchAll))
+	}
+	for _, m := range st.Mailboxes {
+		got = append(got, fmt.Sprintf("mailbox %s forward %v keep %v", m.Address, m.Forward, m.KeepCopy))
+	}
+	for _, a := range st.Aliases {
+		got = append(got, fmt.Sprintf("alias %s to %v", a.Address, a.Goto))
+	}
+	want := []string{
+		`domain x.example catch-all "a@x.example"`,
+		"mailbox a@x.example forward [] keep false",
+		"mailbox b@x.example forward [] keep false",
+		"mailbox c@x.example forward [out@example.org] keep false",
+		"mailbox d@x.example forward [out@example.org] keep true",
+		"alias sales@x.example to [a@x.example c@x.example]",
+		"alias self@x.example to [self@x.example]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("read (-want +got):\n%s", diff)
+	}
+}
+
 // A large apply runs with a larger page cache, and leaves the connection's
 // cache as it was for whoever uses it next. Into an empty mailbox table it
 // builds the secondary indexes after the rows, and leaves them as they
