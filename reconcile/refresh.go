@@ -138,19 +138,42 @@ type ProviderZones struct {
 	Zones   []string               // the zones that exist, lower case, with the final dot
 	Records map[string][]libdns.RR // by zone: the records read, in canonical form, sorted by name and type
 
-	once sync.Once
-	set  map[string]bool // Zones, for lookups
+	once    sync.Once
+	set     map[string]bool // Zones, for lookups
+	parents map[string]bool // the zones with another zone beneath them
 }
 
 // Has reports whether a zone exists.
 func (pz *ProviderZones) Has(zone string) bool {
-	pz.once.Do(func() {
-		pz.set = make(map[string]bool, len(pz.Zones))
-		for _, z := range pz.Zones {
-			pz.set[z] = true
-		}
-	})
+	pz.once.Do(pz.index)
 	return pz.set[zone]
+}
+
+// HasBeneath reports whether another zone lies beneath a zone: without
+// one, every name in the zone is in that zone.
+func (pz *ProviderZones) HasBeneath(zone string) bool {
+	pz.once.Do(pz.index)
+	return pz.parents[zone]
+}
+
+func (pz *ProviderZones) index() {
+	pz.set = make(map[string]bool, len(pz.Zones))
+	for _, z := range pz.Zones {
+		pz.set[z] = true
+	}
+	pz.parents = map[string]bool{}
+	for _, z := range pz.Zones {
+		for {
+			_, parent, _ := strings.Cut(z, ".")
+			if parent == "" {
+				break
+			}
+			if pz.set[parent] {
+				pz.parents[parent] = true
+			}
+			z = parent
+		}
+	}
 }
 
 // RefreshOptions tune Refresh.

@@ -51,3 +51,52 @@ func TestRefreshStopsAtRepeatedFailures(t *testing.T) {
 		t.Errorf("%d zones asked for after the server failed; want at most %d", calls, maxFailures+4)
 	}
 }
+
+// A record goes into the longest zone that holds its name, whether or
+// not another zone lies beneath the domain's (domainZone's shortcut
+// holds only where none does).
+func TestZoneFor(t *testing.T) {
+	live := &Live{DNS: map[string]*ProviderZones{"z": {Zones: []string{"acme.example.", "mail.acme.example.", "example.", "shop.example."}}}}
+	d := &dnsDiff{live: live}
+	for _, tc := range []struct {
+		domain, name, want string
+		create             bool
+	}{
+		{"acme.example", "acme.example", "acme.example.", false},
+		{"acme.example", "_dmarc.acme.example", "acme.example.", false},
+		{"acme.example", "mail.acme.example", "mail.acme.example.", false},
+		{"acme.example", "x.mail.acme.example", "mail.acme.example.", false},
+		{"shop.example", "_dmarc.shop.example", "shop.example.", false},
+		{"new.example", "_dmarc.new.example", "example.", false},
+		{"other.test", "_dmarc.other.test", "other.test.", true},
+	} {
+		dd := &DomainDNS{Domain: tc.domain}
+		d.domainZones = d.domainZones[:0]
+		for range 2 { // the second time from what domainZone kept
+			got, create := d.zoneFor(dd, Record{Name: tc.name, Provider: "z"})
+			if got != tc.want || create != tc.create {
+				t.Errorf("%s in %s: zone %q (create %v), want %q (%v)", tc.name, tc.domain, got, create, tc.want, tc.create)
+			}
+		}
+	}
+}
+
+// compareFold orders names as their ASCII letters in lower case would.
+func TestCompareFold(t *testing.T) {
+	lower := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if 'A' <= r && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return r
+		}, s)
+	}
+	names := []string{"", "a", "A", "ab", "aB", "b", "_dmarc", "_DMARC", "mail", "Mail.", "mail.", "xn--acm-dma", "é", "É", "a-b", "a.b"}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := compareFold(a, b), strings.Compare(lower(a), lower(b)); got != want {
+				t.Errorf("compareFold(%q, %q) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole mailform test suite: formatting, vet, unit and end-to-end tests,
-# and a short fuzzing run of every config parser. It installs with apt-get
+# and a short fuzzing run of every parser of user input (and of the
+# fast paths held to a library's result). It installs with apt-get
 # the Debian packages of the real servers the tests need, when missing.
 #
 # Usage: scripts/test.sh            (FUZZTIME=20s by default; FUZZTIME=0 skips fuzzing)
@@ -45,7 +46,7 @@ FUZZTIME=${FUZZTIME:-20s}
 if [ "$FUZZTIME" != "0" ]; then
   # Minimising a new input takes up to a minute by default and stalls a
   # short run; two seconds is plenty for inputs this small.
-  for pair in schema:FuzzLoadHCL schema:FuzzLoadYAML schema:FuzzFormat schema:FuzzFastHCL schema:FuzzHashMatchers schema:FuzzNameMatchers providers/dns:FuzzNormalize providers/dns/zonefile:FuzzParseZone; do
+  for pair in schema:FuzzLoadHCL schema:FuzzLoadYAML schema:FuzzFormat schema:FuzzFastHCL schema:FuzzHashMatchers schema:FuzzNameMatchers providers/dns:FuzzNormalize providers/dns:FuzzCanonicalName providers/dns/zonefile:FuzzParseZone; do
     pkg=./${pair%%:*} target=${pair#*:}
     echo "== fuzz $target ($FUZZTIME)"
     # go test -fuzz can end with "context deadline exceeded" when the time

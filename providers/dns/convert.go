@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libdns/libdns"
 	mdns "github.com/miekg/dns"
@@ -26,18 +27,18 @@ func FromMiekg(zone string, rr mdns.RR) libdns.RR {
 		}
 		data = b.String()
 	case *mdns.MX:
-		data = fmt.Sprintf("%d %s", r.Preference, mdns.CanonicalName(r.Mx))
+		data = fmt.Sprintf("%d %s", r.Preference, CanonicalName(r.Mx))
 	case *mdns.CNAME:
-		data = mdns.CanonicalName(r.Target)
+		data = CanonicalName(r.Target)
 	case *mdns.NS:
-		data = mdns.CanonicalName(r.Ns)
+		data = CanonicalName(r.Ns)
 	case *mdns.SRV:
-		data = fmt.Sprintf("%d %d %d %s", r.Priority, r.Weight, r.Port, mdns.CanonicalName(r.Target))
+		data = fmt.Sprintf("%d %d %d %s", r.Priority, r.Weight, r.Port, CanonicalName(r.Target))
 	default:
 		data = strings.TrimPrefix(rr.String(), h.String())
 	}
 	return libdns.RR{
-		Name: libdns.RelativeName(mdns.CanonicalName(h.Name), mdns.CanonicalName(zone)),
+		Name: libdns.RelativeName(CanonicalName(h.Name), CanonicalName(zone)),
 		TTL:  time.Duration(h.Ttl) * time.Second,
 		Type: mdns.TypeToString[h.Rrtype],
 		Data: data,
@@ -123,7 +124,7 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 		return rr, false
 	}
 	out := libdns.RR{
-		Name: libdns.RelativeName(mdns.CanonicalName(abs), mdns.CanonicalName(zone)),
+		Name: libdns.RelativeName(CanonicalName(abs), CanonicalName(zone)),
 		TTL:  time.Duration(secs) * time.Second,
 		Type: rr.Type,
 	}
@@ -138,7 +139,7 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 		out.Data = rr.Data
 	case "CNAME", "NS":
 		ok = PlainName(rr.Data) && strings.HasSuffix(rr.Data, ".")
-		out.Data = mdns.CanonicalName(rr.Data)
+		out.Data = CanonicalName(rr.Data)
 	case "MX", "SRV":
 		fields := strings.Fields(rr.Data)
 		want := 2
@@ -160,9 +161,25 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 			}
 			nums = append(nums, strconv.FormatUint(n, 10))
 		}
-		out.Data, ok = strings.Join(append(nums, mdns.CanonicalName(host)), " "), true
+		out.Data, ok = strings.Join(append(nums, CanonicalName(host)), " "), true
 	}
 	return out, ok
+}
+
+// CanonicalName is miekg/dns's CanonicalName, the name in lower case and
+// fully qualified, without its cost for a name that is so already: that
+// one maps every character into a new string, and a plan of 50,000 zones
+// asks it for millions of names, nearly all of them canonical.
+func CanonicalName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c == '\\' || c >= utf8.RuneSelf {
+			return mdns.CanonicalName(s)
+		}
+	}
+	if strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
 }
 
 // PlainName reports whether a name is letters, digits, hyphens,

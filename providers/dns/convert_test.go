@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/libdns/libdns"
+	mdns "github.com/miekg/dns"
 )
 
 func TestNormalize(t *testing.T) {
@@ -79,5 +80,17 @@ func FuzzNormalize(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, zone, name string, ttl int64, typ, data string) {
 		sameNormalized(t, zone, libdns.RR{Name: name, TTL: time.Duration(ttl), Type: typ, Data: data})
+	})
+}
+
+// CanonicalName gives what miekg/dns's gives, for any string.
+func FuzzCanonicalName(f *testing.F) {
+	for _, s := range []string{"", ".", "acme.example", "acme.example.", "Mail.ACME.example.", `a\.b.`, `a\.`, `a\\.`, "ÉCOLE.example", "xn--cole-9oa.example", "*.acme.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := CanonicalName(s), mdns.CanonicalName(s); got != want {
+			t.Fatalf("CanonicalName(%q) = %q, want %q", s, got, want)
+		}
 	})
 }

@@ -117,7 +117,7 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 	p.owner = owner
 	typ, data := fastType(f[0]), f[1:]
 	rr := libdns.RR{
-		Name: libdns.RelativeName(mdns.CanonicalName(owner), mdns.CanonicalName(zone)),
+		Name: libdns.RelativeName(dns.CanonicalName(owner), dns.CanonicalName(zone)),
 		TTL:  time.Duration(ttl) * time.Second,
 		Type: typ,
 	}
@@ -133,7 +133,7 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 		if len(data) == 1 {
 			var target string
 			target, ok = p.absolute(data[0])
-			rr.Data = mdns.CanonicalName(target)
+			rr.Data = dns.CanonicalName(target)
 		}
 	case "MX", "SRV":
 		rr.Data, ok = p.numbersAndHost(data, map[string]int{"MX": 1, "SRV": 3}[typ])
@@ -182,7 +182,7 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 // fields are read from the SOA itself.
 func soaRR(zone string, soa *mdns.SOA) libdns.RR {
 	return libdns.RR{
-		Name: libdns.RelativeName(mdns.CanonicalName(soa.Hdr.Name), mdns.CanonicalName(zone)),
+		Name: libdns.RelativeName(dns.CanonicalName(soa.Hdr.Name), dns.CanonicalName(zone)),
 		TTL:  time.Duration(soa.Hdr.Ttl) * time.Second,
 		Type: "SOA",
 	}
@@ -202,7 +202,7 @@ func (p *fastZone) numbersAndHost(data []string, n int) (string, bool) {
 		out = append(out, strconv.FormatUint(v, 10))
 	}
 	host, ok := p.absolute(data[n])
-	return strings.Join(append(out, mdns.CanonicalName(host)), " "), ok
+	return strings.Join(append(out, dns.CanonicalName(host)), " "), ok
 }
 
 // absolute qualifies a name as miekg/dns does: "@" is the origin, a name

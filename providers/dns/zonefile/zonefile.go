@@ -79,7 +79,7 @@ func (p *Provider) Capabilities() dns.Capabilities {
 }
 
 func fqdn(zone string) string {
-	return mdns.CanonicalName(zone)
+	return dns.CanonicalName(zone)
 }
 
 // Path is the file of a zone.
