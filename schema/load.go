@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -155,35 +156,22 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 		unreadable bool
 	}
 	results := make([]result, len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				src, err := read(files[i])
-				if sum != nil {
-					sum.add(i, files[i], src)
-				}
-				if err != nil {
-					results[i] = result{unreadable: true, diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error(), Detail: "Check that the file is readable."}}}
-					continue
-				}
-				n, d := parse(files[i], src)
-				results[i].diags = d
-				if n != nil {
-					results[i].part, d = decodeFile(n, syntaxOf(files[i]))
-					results[i].diags = append(results[i].diags, d...)
-				}
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	inParallel(len(files), func(i int) {
+		src, err := read(files[i])
+		if sum != nil {
+			sum.add(i, files[i], src)
+		}
+		if err != nil {
+			results[i] = result{unreadable: true, diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error(), Detail: "Check that the file is readable."}}}
+			return
+		}
+		n, d := parse(files[i], src)
+		results[i].diags = d
+		if n != nil {
+			results[i].part, d = decodeFile(n, syntaxOf(files[i]))
+			results[i].diags = append(results[i].diags, d...)
+		}
+	})
 	var diags hcl.Diagnostics
 	var parts []*Config
 	broken, unreadable := false, false
@@ -213,6 +201,23 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 	c.resolve()
 	c.validate()
 	return cfg, c.diags
+}
+
+// inParallel runs f for 0 to n-1 on as many goroutines as there are
+// cores, handing out the numbers in order, and returns when all are done.
+func inParallel(n int, f func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // parse reads one file into the syntax-neutral tree.
@@ -269,7 +274,9 @@ func sortModel(cfg *Config) {
 			return p.MX[i].Host < p.MX[j].Host
 		})
 	}
-	for _, t := range cfg.Tenants {
+	// Tenants are sorted each on its own, on every core.
+	inParallel(len(cfg.Tenants), func(i int) {
+		t := cfg.Tenants[i]
 		sortBy(t.Managers, func(m *Manager) string { return m.Address })
 		sortBy(t.Domains, func(d *Domain) string { return d.Name })
 		sortBy(t.RelayUsers, func(r *RelayUser) string { return r.Name })
@@ -279,7 +286,7 @@ func sortModel(cfg *Config) {
 			sortBy(d.Aliases, func(a *Alias) string { return a.Name })
 			sortBy(d.Records, func(r *Record) string { return r.Name + " " + r.Type + " " + r.Value })
 		}
-	}
+	})
 }
 
 func sortBy[T any](s []T, key func(T) string) {
@@ -293,7 +300,8 @@ type checker struct {
 	cfg   *Config
 	files []string
 
-	noPlatform bool // the platform block is missing, already reported
+	noPlatform bool       // the platform block is missing, already reported
+	moves      []*Mailbox // mailboxes with moved_from, for tenants to check
 }
 
 // report collects diagnostics; the decoder and the checker both add to one.

@@ -16,10 +16,29 @@ func (c *checker) validate() {
 	c.reseller()
 	c.providers()
 	x := c.index()
-	for _, t := range c.cfg.Tenants {
-		c.tenant(t, x)
-	}
+	c.tenants(x)
 	c.loops(x)
+}
+
+// tenants checks every tenant, on as many goroutines as there are cores:
+// at 50,000 domains the checks took half a second on one. Each tenant is
+// checked by a checker of its own, whose diagnostics join c's in tenant
+// order. What a tenant's check reads of the others, the index, is done;
+// what it writes is its own. Earlier addresses (moved_from), which must
+// each go to one mailbox of them all, are checked after, in order.
+func (c *checker) tenants(x *index) {
+	ts := c.cfg.Tenants
+	subs := make([]checker, len(ts))
+	inParallel(len(ts), func(i int) {
+		subs[i] = checker{cfg: c.cfg, files: c.files, noPlatform: c.noPlatform}
+		subs[i].tenant(ts[i], x)
+	})
+	for i := range subs {
+		c.diags = append(c.diags, subs[i].diags...)
+		for _, m := range subs[i].moves {
+			c.movedFrom(m, m.Effective.Address, x)
+		}
+	}
 }
 
 func (c *checker) platform() {

@@ -257,7 +257,7 @@ func (c *checker) mailbox(t *Tenant, d *Domain, m *Mailbox, x *index) {
 		}
 	}
 	if m.MovedFrom != "" {
-		c.movedFrom(m, me.Address, x)
+		c.moves = append(c.moves, m) // checked once every tenant is (see tenants)
 	}
 	if a := m.Autoresponder; a != nil {
 		if strings.TrimSpace(a.Subject) == "" || strings.ContainsAny(a.Subject, "\r\n") {
