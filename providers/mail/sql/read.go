@@ -284,12 +284,12 @@ func (r *reader) mailboxes(st *mail.State) {
 
 // aliases reads the alias table once the mailboxes and domains are read,
 // the mailboxes in address order, and sorts its rows into catch-alls,
-// mailboxes' forwarding and aliases. Most rows are a mailbox's own (its
-// address to itself, which says nothing the mailbox does not): those are
-// matched against the mailboxes as they come, in the same order, and
-// never become strings. Before, every row became two strings and every
-// mailbox went into a map to look them up: at 500,000 mailboxes 140 MB
-// and a fifth of a second.
+// mailboxes' forwarding and aliases. The rows are matched against the
+// mailboxes as they come, mostly in the same order, and most are a
+// mailbox's own (its address to itself, which says nothing the mailbox
+// does not), dropped on the spot. Before, every row was kept in a list
+// and every mailbox put into a map to look them up: at 500,000 mailboxes
+// 100 MB more allocated and 0.3 s of CPU.
 func (r *reader) aliases(st *mail.State) {
 	domains := make(map[string]*mail.Domain, len(st.Domains))
 	for _, d := range st.Domains {
