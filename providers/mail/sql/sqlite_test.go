@@ -161,8 +161,7 @@ func TestSQLiteReadBesideWriter(t *testing.T) {
 // mailform's row (its services all off), one retired (gone), and a row of
 // mailform's whose mailbox is gone (ignored).
 func TestReadPairsMailboxRows(t *testing.T) {
-	b := openSQLite(t).(*Backend)
-	for _, stmt := range []string{
+	st := readAfter(t,
 		`INSERT INTO mailbox (username, password, maildir, local_part, domain) VALUES
 			('a@x.example', 'h', 'x.example/a/', 'a', 'x.example'), ('b@x.example', 'h', 'x.example/b/', 'b', 'x.example'),
 			('c@x.example', 'h', 'x.example/c/', 'c', 'x.example'), ('d@x.example', 'h', 'x.example/d/', 'd', 'x.example'),
@@ -171,15 +170,7 @@ func TestReadPairsMailboxRows(t *testing.T) {
 			('c@x.example', 1, 0, 0, 0, 5), ('a@x.example', 0, 1, 0, 0, 1), ('gone@x.example', 1, 1, 1, 1, 9),
 			('d@x.example', 1, 1, 1, 1, 2), ('e@x.example', 0, 0, 1, 0, 3)`,
 		`UPDATE mf_mailbox SET retired = '2026-01-01T00:00:00Z' WHERE username = 'd@x.example'`,
-	} {
-		if _, err := b.db.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := b.Read(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	var got []string
 	for _, m := range st.Mailboxes {
 		got = append(got, fmt.Sprintf("%s %v %d", m.Address, m.Services, m.SendLimit))
@@ -190,13 +181,28 @@ func TestReadPairsMailboxRows(t *testing.T) {
 	}
 }
 
+// readAfter reads a new SQLite backend after running stmts on it.
+func readAfter(t *testing.T, stmts ...string) *mail.State {
+	t.Helper()
+	b := openSQLite(t).(*Backend)
+	for _, stmt := range stmts {
+		if _, err := b.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := b.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // Read sorts the alias table's rows into catch-alls, forwarding and
 // aliases whatever their order: a mailbox's own row, its forwarding with
 // and without a copy kept, a catch-all, an alias, and an address that
 // delivers to itself without being a mailbox (an alias all the same).
 func TestReadLinksAliasRows(t *testing.T) {
-	b := openSQLite(t).(*Backend)
-	for _, stmt := range []string{
+	st := readAfter(t,
 		`INSERT INTO domain (domain) VALUES ('x.example')`,
 		`INSERT INTO mailbox (username, password, maildir, local_part, domain) VALUES
 			('a@x.example', 'h', 'x.example/a/', 'a', 'x.example'), ('b@x.example', 'h', 'x.example/b/', 'b', 'x.example'),
@@ -206,15 +212,7 @@ func TestReadLinksAliasRows(t *testing.T) {
 			('a@x.example', 'a@x.example', 'x.example'), ('@x.example', 'a@x.example', 'x.example'),
 			('c@x.example', 'out@example.org', 'x.example'), ('sales@x.example', 'a@x.example,c@x.example', 'x.example'),
 			('b@x.example', 'b@x.example', 'x.example')`,
-	} {
-		if _, err := b.db.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := b.Read(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	var got []string
 	for _, d := range st.Domains {
 		got = append(got, fmt.Sprintf("domain %s catch-all %q", d.Name, d.CatchAll))
