@@ -363,7 +363,7 @@ func executionOrder(cs []*Change) []*Change {
 	}
 	ks := make([]keyed, len(rest))
 	for i, c := range rest {
-		ks[i] = keyed{rank[c.Kind], i, backendKey(c), c}
+		ks[i] = keyed{rank(c.Kind), i, backendKey(c), c}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.key, b.key), cmp.Compare(a.i, b.i))

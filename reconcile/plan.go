@@ -1,8 +1,10 @@
 package reconcile
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,9 +67,6 @@ const (
 	KindZone        Kind = "dns_zone"
 	KindRecords     Kind = "dns_records"
 )
-
-// rank orders kinds parent-first.
-var rank = map[Kind]int{KindTenant: 0, KindDomain: 1, KindAliasDomain: 2, KindDKIMKey: 3, KindMailbox: 4, KindAlias: 5, KindRelayUser: 6, KindZone: 7, KindRecords: 8}
 
 // Field is one attribute of a change, before and after. Values are JSON
 // values: strings, numbers, booleans, lists of strings, or null.
@@ -288,20 +287,46 @@ func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 // sortChanges orders a plan: creates and updates parent-first, then deletes
 // child-first; within a kind, by address.
 func sortChanges(cs []*Change) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
+	slices.SortStableFunc(cs, func(a, b *Change) int {
 		ad, bd := a.Action == Delete, b.Action == Delete
 		if ad != bd {
-			return !ad
-		}
-		if rank[a.Kind] != rank[b.Kind] {
 			if ad {
-				return rank[a.Kind] > rank[b.Kind]
+				return 1
 			}
-			return rank[a.Kind] < rank[b.Kind]
+			return -1
 		}
-		return a.Address < b.Address
+		if ra, rb := rank(a.Kind), rank(b.Kind); ra != rb {
+			if ad {
+				return cmp.Compare(rb, ra)
+			}
+			return cmp.Compare(ra, rb)
+		}
+		return strings.Compare(a.Address, b.Address)
 	})
+}
+
+// rank orders kinds parent-first. A switch, not a map: a first import
+// sorts a million changes, and the lookups were a quarter of it.
+func rank(k Kind) int {
+	switch k {
+	case KindTenant:
+		return 0
+	case KindDomain:
+		return 1
+	case KindAliasDomain:
+		return 2
+	case KindDKIMKey:
+		return 3
+	case KindMailbox:
+		return 4
+	case KindAlias:
+		return 5
+	case KindRelayUser:
+		return 6
+	case KindZone:
+		return 7
+	}
+	return 8 // KindRecords
 }
 
 func sortNotes(ns []*Note) {

@@ -685,7 +685,12 @@ func (w *writer) maildir(address, domain, local string) (string, error) {
 			taken = users > 0
 		}
 		if !taken {
-			w.taken[dir] = true
+			// Another new mailbox's usual directory is another address's,
+			// so only a suffixed one need be remembered: a first import
+			// of 500,000 mailboxes put them all in the map.
+			if n > 2 {
+				w.taken[dir] = true
+			}
 			return dir, nil
 		}
 		dir = fmt.Sprintf("%s@%d/", base, n)
