@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/libdns/libdns"
 	mdns "github.com/miekg/dns"
 
 	"github.com/mailform/mailform/internal/dnsquery"
+	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/schema"
 )
@@ -82,25 +82,19 @@ func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []str
 	pins := pinnedServers(cfg)
 	resolver := resolverOf(cfg)
 	var reports []*DNSReport
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	var doms []*DomainDNS
 	found := map[string]bool{}
 	for _, dd := range MailDNS(cfg, live.Token, live.DKIMKey) {
 		if len(only) > 0 && !only[dd.Domain] {
 			continue
 		}
 		found[dd.Domain] = true
-		r := &DNSReport{Domain: dd.Domain}
-		reports = append(reports, r)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			checkDomain(ctx, r, dd, pins[dd.Domain], resolver)
-		}()
+		reports = append(reports, &DNSReport{Domain: dd.Domain})
+		doms = append(doms, dd)
 	}
-	wg.Wait()
+	parallel.Each(len(doms), 8, func(i int) {
+		checkDomain(ctx, reports[i], doms[i], pins[doms[i].Domain], resolver)
+	})
 	checkTLS(ctx, cfg, reports, pins, resolver)
 	var names []string
 	for d := range only {

@@ -12,6 +12,7 @@ import (
 	mdns "github.com/miekg/dns"
 
 	"github.com/mailform/mailform/internal/dnsquery"
+	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
 )
@@ -190,34 +191,26 @@ func describeA(rrs []mdns.RR) string {
 func (pv *Prover) Prove(ctx context.Context, ps []*Proof) []ProofResult {
 	out := make([]ProofResult, len(ps))
 	deadline := time.Now().Add(pv.Timeout)
-	var wg sync.WaitGroup
 	var mu sync.Mutex // Progress is called from one goroutine at a time
-	sem := make(chan struct{}, 8)
-	for i, p := range ps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			for {
-				r := pv.check(ctx, p)
-				out[i] = r
-				if r.Proven || !p.Wait() || time.Now().After(deadline) || ctx.Err() != nil {
-					return
-				}
-				if pv.Progress != nil {
-					mu.Lock()
-					pv.Progress(r)
-					mu.Unlock()
-				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(pv.Interval):
-				}
+	parallel.Each(len(ps), 8, func(i int) {
+		p := ps[i]
+		for {
+			r := pv.check(ctx, p)
+			out[i] = r
+			if r.Proven || !p.Wait() || time.Now().After(deadline) || ctx.Err() != nil {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			if pv.Progress != nil {
+				mu.Lock()
+				pv.Progress(r)
+				mu.Unlock()
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(pv.Interval):
+			}
+		}
+	})
 	return out
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/libdns/libdns"
 
+	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/providers"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/lock"
@@ -217,7 +218,13 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 	if opt.SkipDNS {
 		wanted = nil
 	}
-	sem := make(chan struct{}, opt.Concurrency)
+	type zoneRead struct {
+		prov dns.Provider
+		pz   *ProviderZones
+		*failures
+		zone string
+	}
+	var reads []zoneRead
 	var zoneFailures []*failures
 	defer func() {
 		for _, f := range zoneFailures {
@@ -261,30 +268,30 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 			}
 		}
 		for _, zone := range sortedNames(toRead) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				if pf.ctx.Err() != nil {
-					pf.add(pf.ctx.Err())
-					return
-				}
-				rrs, err := readZone(pf.ctx, prov, zone)
-				if err != nil {
-					pf.add(fmt.Errorf("zone %s: %w", zone, err))
-					return
-				}
-				slices.SortStableFunc(rrs, compareNameType)
-				mu.Lock()
-				pz.Records[zone] = rrs
-				if !pz.Listed && !contains(pz.Zones, zone) {
-					pz.Zones = append(pz.Zones, zone)
-				}
-				mu.Unlock()
-			}()
+			reads = append(reads, zoneRead{prov: prov, pz: pz, failures: pf, zone: zone})
 		}
 	}
+	// The zones of every provider are read opt.Concurrency at a time,
+	// beside the backends.
+	parallel.Each(len(reads), opt.Concurrency, func(i int) {
+		r := reads[i]
+		if r.ctx.Err() != nil {
+			r.add(r.ctx.Err())
+			return
+		}
+		rrs, err := readZone(r.ctx, r.prov, r.zone)
+		if err != nil {
+			r.add(fmt.Errorf("zone %s: %w", r.zone, err))
+			return
+		}
+		slices.SortStableFunc(rrs, compareNameType)
+		mu.Lock()
+		r.pz.Records[r.zone] = rrs
+		if !r.pz.Listed { // each zone is read once
+			r.pz.Zones = append(r.pz.Zones, r.zone)
+		}
+		mu.Unlock()
+	})
 	wg.Wait()
 	for _, f := range zoneFailures {
 		if err := f.err(); err != nil {
@@ -324,33 +331,24 @@ func readZone(ctx context.Context, prov dns.Provider, zone string) ([]libdns.RR,
 // and returns the zones found, sorted.
 func findZones(ctx context.Context, finder dns.ZoneFinder, names []string, concurrency int) ([]string, error) {
 	var mu sync.Mutex
-	var wg sync.WaitGroup
 	f := newFailures(ctx, "", "names")
 	defer f.cancel()
 	found := map[string]bool{}
-	sem := make(chan struct{}, concurrency)
-	for _, name := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if f.ctx.Err() != nil {
-				f.add(f.ctx.Err())
-				return
-			}
-			z, err := finder.FindZone(f.ctx, name)
-			switch {
-			case err != nil:
-				f.add(err)
-			case z != "":
-				mu.Lock()
-				found[canonicalZone(z)] = true
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Each(len(names), concurrency, func(i int) {
+		if f.ctx.Err() != nil {
+			f.add(f.ctx.Err())
+			return
+		}
+		z, err := finder.FindZone(f.ctx, names[i])
+		switch {
+		case err != nil:
+			f.add(err)
+		case z != "":
+			mu.Lock()
+			found[canonicalZone(z)] = true
+			mu.Unlock()
+		}
+	})
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -464,13 +462,4 @@ func zoneOf(pz *ProviderZones, name string) string {
 		n = rest
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -12,6 +12,7 @@ import (
 	mdns "github.com/miekg/dns"
 
 	"github.com/mailform/mailform/internal/dnsquery"
+	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/internal/tlsprobe"
 	"github.com/mailform/mailform/schema"
 )
@@ -131,21 +132,13 @@ func checkTLS(ctx context.Context, cfg *schema.Config, reports []*DNSReport, pin
 		}
 	}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results := probeTarget(ctx, j.target, j.servers, resolver)
-			mu.Lock()
-			j.owner.TLS = append(j.owner.TLS, results...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	parallel.Each(len(jobs), 8, func(i int) {
+		j := jobs[i]
+		results := probeTarget(ctx, j.target, j.servers, resolver)
+		mu.Lock()
+		j.owner.TLS = append(j.owner.TLS, results...)
+		mu.Unlock()
+	})
 	for _, r := range reports {
 		sort.Slice(r.TLS, func(a, b int) bool {
 			x, y := r.TLS[a], r.TLS[b]

@@ -8,13 +8,13 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mailform/mailform/internal/parallel"
 )
 
 // ErrNoConfig is returned when a directory holds no config file.
@@ -156,7 +156,7 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 		unreadable bool
 	}
 	results := make([]result, len(files))
-	inParallel(len(files), func(i int) {
+	parallel.Each(len(files), 0, func(i int) {
 		src, err := read(files[i])
 		if sum != nil {
 			sum.add(i, files[i], src)
@@ -201,23 +201,6 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 	c.resolve()
 	c.validate()
 	return cfg, c.diags
-}
-
-// inParallel runs f for 0 to n-1 on as many goroutines as there are
-// cores, handing out the numbers in order, and returns when all are done.
-func inParallel(n int, f func(int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // parse reads one file into the syntax-neutral tree.
@@ -275,7 +258,7 @@ func sortModel(cfg *Config) {
 		})
 	}
 	// Tenants are sorted each on its own, on every core.
-	inParallel(len(cfg.Tenants), func(i int) {
+	parallel.Each(len(cfg.Tenants), 0, func(i int) {
 		t := cfg.Tenants[i]
 		sortBy(t.Managers, func(m *Manager) string { return m.Address })
 		sortBy(t.Domains, func(d *Domain) string { return d.Name })

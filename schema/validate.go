@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mailform/mailform/internal/parallel"
 )
 
 // validate checks the merged, resolved config as a whole.
@@ -29,7 +31,7 @@ func (c *checker) validate() {
 func (c *checker) tenants(x *index) {
 	ts := c.cfg.Tenants
 	subs := make([]checker, len(ts))
-	inParallel(len(ts), func(i int) {
+	parallel.Each(len(ts), 0, func(i int) {
 		subs[i] = checker{cfg: c.cfg, files: c.files, noPlatform: c.noPlatform}
 		subs[i].tenant(ts[i], x)
 	})
