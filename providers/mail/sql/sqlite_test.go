@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mailform/mailform/providers/mail"
@@ -386,5 +387,70 @@ func TestSQLiteCheckpointAside(t *testing.T) {
 	b.checkpoints.Wait()
 	if file, db := inFile(); file != db {
 		t.Errorf("database file after checkpointAside: %d bytes, want %d", file, db)
+	}
+}
+
+// The rows one apply writes share its time, read from the clock once;
+// an update keeps a row's created time.
+func TestSQLiteApplyTimes(t *testing.T) {
+	b := openSQLite(t).(*Backend)
+	ctx := context.Background()
+	tick := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	b.now = func() time.Time { tick = tick.Add(time.Second); return tick }
+	box := &mail.Mailbox{Address: "info@x.example", Password: mail.Password{Hash: "{SHA512-CRYPT}$6$x$y"}, Active: true}
+	if err := b.Apply(ctx, []mail.Op{
+		{Action: mail.Create, Tenant: &mail.Tenant{Name: "t", Owner: DefaultOwner}},
+		{Action: mail.Create, Domain: &mail.Domain{Name: "x.example", Tenant: "t", Active: true, CatchAll: "info@x.example"}},
+		{Action: mail.Create, AliasDomain: &mail.AliasDomain{Name: "y.example", Target: "x.example", Active: true}},
+		{Action: mail.Create, Mailbox: box},
+		{Action: mail.Create, Alias: &mail.Alias{Address: "sales@x.example", Goto: []string{"info@x.example"}}},
+		{Action: mail.Create, DKIMKey: &mail.DKIMKey{Domain: "x.example", Selector: "s1", Algorithm: "ed25519", PublicKey: "p", PrivateKey: "k"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	times := func() []string {
+		t.Helper()
+		rows, err := b.db.Query(`
+			SELECT 'domain ' || domain || ' ' || created || ' ' || modified FROM domain
+			UNION ALL SELECT 'alias_domain ' || alias_domain || ' ' || created || ' ' || modified FROM alias_domain
+			UNION ALL SELECT 'mailbox ' || username || ' ' || created || ' ' || modified FROM mailbox
+			UNION ALL SELECT 'alias ' || address || ' ' || created || ' ' || modified FROM alias
+			UNION ALL SELECT 'dkim ' || selector || ' ' || created FROM mf_dkim_key
+			ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	const first = "2026-03-01 09:00:01"
+	want := []string{
+		"alias @x.example " + first + " " + first,
+		"alias info@x.example " + first + " " + first,
+		"alias sales@x.example " + first + " " + first,
+		"alias_domain y.example " + first + " " + first,
+		"dkim s1 " + first,
+		"domain x.example " + first + " " + first,
+		"mailbox info@x.example " + first + " " + first,
+	}
+	if diff := cmp.Diff(want, times()); diff != "" {
+		t.Errorf("after the first apply (-want +got):\n%s", diff)
+	}
+	box.Name = "Info"
+	if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Mailbox: box}}); err != nil {
+		t.Fatal(err)
+	}
+	want[len(want)-1] = "mailbox info@x.example " + first + " 2026-03-01 09:00:02"
+	want[1] = "alias info@x.example " + first + " 2026-03-01 09:00:02"
+	if diff := cmp.Diff(want, times()); diff != "" {
+		t.Errorf("after an update (-want +got):\n%s", diff)
 	}
 }

@@ -193,6 +193,7 @@ type writer struct {
 	d     dialect
 	owner string
 	clock func() time.Time
+	stamp string          // now, once read
 	taken map[string]bool // mail directories in use that are not their mailbox's usual one
 	// The statements prepared in this transaction, by query: an apply of
 	// 100,000 mailboxes runs a few queries 100,000 times each, and parsing
@@ -524,8 +525,8 @@ func (w *writer) domain(a mail.Action, d *mail.Domain) error {
 		return w.exec(`DELETE FROM domain WHERE domain = ?`, d.Name)
 	}
 	if err := w.upsert("domain", []string{"domain"},
-		[]string{"domain", "description", "mailboxes", "maxquota", "active", "modified"},
-		[]any{d.Name, d.Tenant, d.MaxMailboxes, d.MaxQuota / (1 << 20), d.Active, w.now()}); err != nil {
+		[]string{"domain", "description", "mailboxes", "maxquota", "active", "created", "modified"},
+		[]any{d.Name, d.Tenant, d.MaxMailboxes, d.MaxQuota / (1 << 20), d.Active, w.now(), w.now()}, "created"); err != nil {
 		return err
 	}
 	svc := func(s string) bool { return contains(d.Services, s) }
@@ -541,7 +542,7 @@ func (w *writer) domain(a mail.Action, d *mail.Domain) error {
 		return err
 	}
 	if d.CatchAll != "" {
-		return w.exec(`INSERT INTO alias (address, goto, domain, active) VALUES (?, ?, ?, ?)`, "@"+d.Name, d.CatchAll, d.Name, true)
+		return w.exec(`INSERT INTO alias (address, goto, domain, active, created, modified) VALUES (?, ?, ?, ?, ?, ?)`, "@"+d.Name, d.CatchAll, d.Name, true, w.now(), w.now())
 	}
 	return nil
 }
@@ -554,8 +555,8 @@ func (w *writer) aliasDomain(a mail.Action, ad *mail.AliasDomain) error {
 		return w.exec(`DELETE FROM alias_domain WHERE alias_domain = ?`, ad.Name)
 	}
 	if err := w.upsert("alias_domain", []string{"alias_domain"},
-		[]string{"alias_domain", "target_domain", "active", "modified"},
-		[]any{ad.Name, ad.Target, ad.Active, w.now()}); err != nil {
+		[]string{"alias_domain", "target_domain", "active", "created", "modified"},
+		[]any{ad.Name, ad.Target, ad.Active, w.now(), w.now()}, "created"); err != nil {
 		return err
 	}
 	return w.upsert("mf_alias_domain", []string{"alias_domain"},
@@ -594,9 +595,9 @@ func (w *writer) mailbox(a mail.Action, m *mail.Mailbox) error {
 		return err
 	}
 	if err := w.upsert("mailbox", []string{"username"},
-		[]string{"username", "password", "name", "maildir", "quota", "local_part", "domain", "active", "modified"},
-		[]any{m.Address, hash, m.Name, dir, m.Quota, local, domain, m.Active, w.now()},
-		"maildir"); err != nil {
+		[]string{"username", "password", "name", "maildir", "quota", "local_part", "domain", "active", "created", "modified"},
+		[]any{m.Address, hash, m.Name, dir, m.Quota, local, domain, m.Active, w.now(), w.now()},
+		"maildir", "created"); err != nil {
 		return err
 	}
 	svc := func(s string) bool { return contains(m.Services, s) }
@@ -743,8 +744,8 @@ func (w *writer) alias(a mail.Action, al *mail.Alias) error {
 // upsertAlias writes an alias row: an alias's, or a mailbox's own.
 func (w *writer) upsertAlias(address string, to []string, domain string, active bool) error {
 	return w.upsert("alias", []string{"address"},
-		[]string{"address", "goto", "domain", "active", "modified"},
-		[]any{address, joinList(to), domain, active, w.now()})
+		[]string{"address", "goto", "domain", "active", "created", "modified"},
+		[]any{address, joinList(to), domain, active, w.now(), w.now()}, "created")
 }
 
 func (w *writer) relayUser(a mail.Action, u *mail.RelayUser) error {
@@ -771,8 +772,8 @@ func (w *writer) dkimKey(a mail.Action, k *mail.DKIMKey) error {
 		return fmt.Errorf("no key to store")
 	}
 	return w.upsert("mf_dkim_key", []string{"domain", "selector"},
-		[]string{"domain", "selector", "algorithm", "bits", "public_key", "private_key", "active"},
-		[]any{k.Domain, k.Selector, k.Algorithm, k.Bits, k.PublicKey, k.PrivateKey, k.Active})
+		[]string{"domain", "selector", "algorithm", "bits", "public_key", "private_key", "active", "created"},
+		[]any{k.Domain, k.Selector, k.Algorithm, k.Bits, k.PublicKey, k.PrivateKey, k.Active, w.now()}, "created")
 }
 
 // purgeAt is when the mail of a mailbox retired now falls due for purging,
@@ -788,8 +789,19 @@ func (w *writer) purgeAt(period string) (any, error) {
 	return w.clock().Add(time.Duration(p)).UTC().Format(timeLayout), nil
 }
 
-// now is the time written into created/modified/retired columns.
-func (w *writer) now() string { return w.clock().UTC().Format(timeLayout) }
+// now is the time written into created/modified/retired columns: the
+// apply's, read once. The rows of one transaction share it, as they do in
+// PostgreSQL, where now() is the transaction's start. SQLite's
+// CURRENT_TIMESTAMP, as a column's default, read the clock again for
+// every row, through a system call: with reading and formatting the
+// clock here for every row as well, 1.2 s of a 50,000-domain first
+// import.
+func (w *writer) now() string {
+	if w.stamp == "" {
+		w.stamp = w.clock().UTC().Format(timeLayout)
+	}
+	return w.stamp
+}
 
 // timeLayout is how the tables store a moment: UTC, so that text order is
 // time order.
