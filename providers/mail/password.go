@@ -69,7 +69,22 @@ func (p Password) Matches(live Password) bool {
 	if p.Plain != "" {
 		return Verify(live.Hash, p.Plain)
 	}
-	return subtle.ConstantTimeCompare([]byte(Stored(p.Hash)), []byte(Stored(live.Hash))) == 1
+	return sameHash(Stored(p.Hash), Stored(live.Hash))
+}
+
+// sameHash compares two hashes in time that does not depend on where they
+// differ, as subtle.ConstantTimeCompare does, without first copying them
+// into byte slices: a plan compares every mailbox's password twice, and
+// at 500,000 mailboxes those copies were two million allocations.
+func sameHash(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := range len(a) {
+		v |= a[i] ^ b[i]
+	}
+	return subtle.ConstantTimeByteEq(v, 0) == 1
 }
 
 // ForStorage is the hash to store: the configured hash, or a new

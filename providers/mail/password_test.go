@@ -48,3 +48,24 @@ func TestPassword(t *testing.T) {
 		t.Errorf("a password shows: %s %s", b, p)
 	}
 }
+
+func TestSameHash(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"", "", true},
+		{"{SHA512-CRYPT}$6$salt$abc", "{SHA512-CRYPT}$6$salt$abc", true},
+		{"{SHA512-CRYPT}$6$salt$abc", "{SHA512-CRYPT}$6$salt$abd", false},
+		{"{SHA512-CRYPT}$6$salt$abc", "{SHA512-CRYPT}$6$salt$ab", false},
+		{"x", "", false},
+		{"a", "A", false},
+	} {
+		if got := sameHash(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameHash(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+		if got := HashPassword(tc.a).Matches(Password{Hash: tc.b}); got != tc.want {
+			t.Errorf("HashPassword(%q).Matches(%q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
