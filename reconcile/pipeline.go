@@ -59,9 +59,9 @@ type PlanOptions struct {
 	// that is only shown.
 	Fingerprint bool
 	// HandOver says the caller is done with the config and runs nothing
-	// else meanwhile (a command line): once the desired state is made from
-	// the config, MakePlan drops the config's mailboxes, which nothing
-	// after that reads (at 10,000 domains a quarter of what a plan holds
+	// else meanwhile (a command line): as each tenant's desired state is
+	// made from the config, MakePlan drops the tenant's mailboxes from the
+	// config, which nothing after that reads (at 10,000 domains a quarter of what a plan holds
 	// while it diffs), and once the live side is read too, it has the
 	// collector run. Reading the live side leaves more garbage than the
 	// diff will hold; collected then, the heap the diff starts from is
@@ -85,15 +85,8 @@ func MakePlan(ctx context.Context, cfg *schema.Config, checksum string, env sche
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if want, diags = DesiredState(cfg, env); diags.HasErrors() {
+		if want, diags = desiredState(cfg, env, opt.HandOver); diags.HasErrors() {
 			cancel()
-		}
-		if opt.HandOver {
-			for _, t := range cfg.Tenants {
-				for _, d := range t.Domains {
-					d.Mailboxes = nil
-				}
-			}
 		}
 	}()
 	live, err := Refresh(ctx, cfg, provs, opt.Refresh)
