@@ -255,20 +255,7 @@ func TestSQLiteLargeApply(t *testing.T) {
 	}
 	indexes := func() []string {
 		t.Helper()
-		rows, err := b.db.Query(`SELECT name || ': ' || COALESCE(sql, '(key)') FROM sqlite_master WHERE type = 'index' ORDER BY name`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return out
+		return queryStrings(t, b.db, `SELECT name || ': ' || COALESCE(sql, '(key)') FROM sqlite_master WHERE type = 'index' ORDER BY name`)
 	}
 	before := indexes()
 	if !slices.ContainsFunc(before, func(s string) bool { return strings.HasPrefix(s, "mailbox_domain: CREATE INDEX") }) {
@@ -318,6 +305,28 @@ func TestSQLiteLargeApply(t *testing.T) {
 }
 
 // queryPlan is SQLite's plan for query, its steps joined by "; ".
+// queryStrings runs a query of one text column and returns its rows.
+func queryStrings(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func queryPlan(t *testing.T, db *sql.DB, query string) string {
 	t.Helper()
 	rows, err := db.Query(`EXPLAIN QUERY PLAN ` + query)
@@ -410,26 +419,13 @@ func TestSQLiteApplyTimes(t *testing.T) {
 	}
 	times := func() []string {
 		t.Helper()
-		rows, err := b.db.Query(`
+		return queryStrings(t, b.db, `
 			SELECT 'domain ' || domain || ' ' || created || ' ' || modified FROM domain
 			UNION ALL SELECT 'alias_domain ' || alias_domain || ' ' || created || ' ' || modified FROM alias_domain
 			UNION ALL SELECT 'mailbox ' || username || ' ' || created || ' ' || modified FROM mailbox
 			UNION ALL SELECT 'alias ' || address || ' ' || created || ' ' || modified FROM alias
 			UNION ALL SELECT 'dkim ' || selector || ' ' || created FROM mf_dkim_key
 			ORDER BY 1`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return out
 	}
 	const first = "2026-03-01 09:00:01"
 	want := []string{
