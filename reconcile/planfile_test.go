@@ -40,9 +40,9 @@ func TestWritePlanFile(t *testing.T) {
 	plans := map[string]*Plan{
 		"empty": {FormatVersion: FormatVersion, Changes: []*Change{}, ConfigChecksum: "sha256:c", LiveFingerprint: "sha256:l"},
 		"full": {FormatVersion: FormatVersion, Changes: changes,
-			Notes:  []*Note{{Address: "tenant.acme/domain.acme.example", Kind: "unmanaged_dns", Text: "publish <these>", Records: []string{"acme.example. 300 IN TXT \"v=spf1 -all\""}}},
-			Zones:  []*ZoneSummary{{Provider: "zones", Zone: "acme.example.", Existing: 4, Changed: 1, ThresholdPercent: 33, MinRecords: 10}},
-			Proofs: []*Proof{{Address: "tenant.acme/domain.acme.example", Domain: "acme.example", Record: "d1.acme.example. TXT x", Provider: "zones"}},
+			Notes:          []*Note{{Address: "tenant.acme/domain.acme.example", Kind: "unmanaged_dns", Text: "publish <these>", Records: []string{"acme.example. 300 IN TXT \"v=spf1 -all\""}}},
+			Zones:          []*ZoneSummary{{Provider: "zones", Zone: "acme.example.", Existing: 4, Changed: 1, ThresholdPercent: 33, MinRecords: 10}},
+			Proofs:         []*Proof{{Address: "tenant.acme/domain.acme.example", Domain: "acme.example", Record: "d1.acme.example. TXT x", Provider: "zones"}},
 			ConfigChecksum: "sha256:c", LiveFingerprint: "sha256:l"},
 	}
 	for name, p := range plans {
