@@ -1,9 +1,11 @@
 package reconcile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -70,6 +72,56 @@ func TestWritePlanFile(t *testing.T) {
 			if !back.Plan.SameAs(p) {
 				t.Error("the plan read back is not the plan written")
 			}
+
+			// Laid out again, with tabs: still the same plan.
+			var buf bytes.Buffer
+			if err := json.Indent(&buf, got, "", "\t"); err != nil {
+				t.Fatal(err)
+			}
+			relaid := buf.Bytes()
+			if err := os.WriteFile(path, relaid, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if back, err := ReadPlanFile(path); err != nil || !back.Plan.SameAs(p) {
+				t.Errorf("the plan laid out again: %v", err)
+			}
+
+			// Altered: refused, whether laid out as written or not.
+			for _, file := range [][]byte{got, relaid} {
+				altered := bytes.Replace(file, []byte("sha256:c"), []byte("sha256:d"), 1)
+				if err := os.WriteFile(path, altered, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := ReadPlanFile(path); !errors.Is(err, ErrPlanAltered) {
+					t.Errorf("an altered plan file: %v, want ErrPlanAltered", err)
+				}
+			}
 		})
+	}
+}
+
+// SameAs compares plans change by change, as their JSON.
+func TestSameAs(t *testing.T) {
+	mk := func(name string, after any) *Plan {
+		return &Plan{FormatVersion: FormatVersion, ConfigChecksum: "c", LiveFingerprint: "l", Changes: []*Change{
+			(&Change{Address: "a", Kind: KindDomain, Action: Create, Name: "a.example"}).WithFields(Field{Name: "x", After: "1"}),
+			(&Change{Address: "b", Kind: KindDomain, Action: Create, Name: name}).WithFields(Field{Name: "x", After: after}),
+		}}
+	}
+	base := mk("b.example", "2")
+	for _, tc := range []struct {
+		name string
+		q    *Plan
+		want bool
+	}{
+		{"same", mk("b.example", "2"), true},
+		{"a change's name", mk("c.example", "2"), false},
+		{"a field", mk("b.example", "3"), false},
+		{"a change fewer", &Plan{FormatVersion: FormatVersion, ConfigChecksum: "c", LiveFingerprint: "l", Changes: base.Changes[:1]}, false},
+		{"the config", &Plan{FormatVersion: FormatVersion, ConfigChecksum: "d", LiveFingerprint: "l", Changes: base.Changes}, false},
+	} {
+		if got := base.SameAs(tc.q); got != tc.want {
+			t.Errorf("%s: SameAs = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

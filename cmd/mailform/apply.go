@@ -90,10 +90,12 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if saved != nil {
+			fromFile := saved != nil
+			if fromFile {
 				if err := checkSaved(saved, p); err != nil {
 					return cli.Exit(fmt.Sprintf("%s: %v", arg, err), exitError)
 				}
+				saved = nil // checked: the plan made now is the one applied
 			}
 			out := c.App.Writer
 			if p.Empty() {
@@ -107,7 +109,7 @@ Examples:
 			if err := p.Check(c.Bool("allow-destroy"), c.Bool("force")); err != nil {
 				return cli.Exit("\nApply refused: nothing was changed.\n"+err.Error(), exitError)
 			}
-			if saved == nil && !c.Bool("auto-approve") {
+			if !fromFile && !c.Bool("auto-approve") {
 				if err := confirm(c); err != nil {
 					return err
 				}
