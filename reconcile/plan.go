@@ -217,6 +217,11 @@ type Plan struct {
 	Proofs          []*Proof // domains activated once their ownership record answers
 	ConfigChecksum  string   // the config the plan was made from
 	LiveFingerprint string   // the live state it was made from
+
+	// A plan read to be applied (ReadPlanFileToApply) holds its changes
+	// only as their number and a digest of their JSON.
+	savedChanges int
+	savedDigest  []byte
 }
 
 // planJSON is a plan as a saved plan has it.

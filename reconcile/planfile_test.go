@@ -72,6 +72,25 @@ func TestWritePlanFile(t *testing.T) {
 			if !back.Plan.SameAs(p) {
 				t.Error("the plan read back is not the plan written")
 			}
+			toApply, err := ReadPlanFileToApply(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(back, toApply, cmp.Comparer(func(a, b *Plan) bool { return a.SameAs(b) && b.SameAs(a) })); diff != "" {
+				t.Errorf("read to be applied (-whole +digest):\n%s", diff)
+			}
+			if !toApply.Plan.SameAs(p) || !p.SameAs(toApply.Plan) {
+				t.Error("the plan read to be applied is not the plan written")
+			}
+			if len(p.Changes) > 0 {
+				other := *p
+				other.Changes = append([]*Change{}, p.Changes...)
+				other.Changes[0] = &Change{Address: "x", Kind: KindDomain, Action: Create, Name: "x.example"}
+				if toApply.Plan.SameAs(&other) || toApply.Plan.SameAs(&Plan{FormatVersion: p.FormatVersion, Changes: p.Changes[1:],
+					Notes: p.Notes, Zones: p.Zones, Proofs: p.Proofs, ConfigChecksum: p.ConfigChecksum, LiveFingerprint: p.LiveFingerprint}) {
+					t.Error("the plan read to be applied is the same as one with another change, or one change fewer")
+				}
+			}
 
 			// Laid out again, with tabs: still the same plan.
 			var buf bytes.Buffer

@@ -64,7 +64,7 @@ Examples:
 			var saved *reconcile.PlanBody
 			dir := arg
 			if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
-				if saved, err = reconcile.ReadPlanFile(arg); err != nil {
+				if saved, err = reconcile.ReadPlanFileToApply(arg); err != nil {
 					return cli.Exit(err.Error(), exitError)
 				}
 				dir = saved.ConfigDir
