@@ -222,14 +222,13 @@ func ReadPlanFileToApply(path string) (*PlanBody, error) {
 // decodeBody decodes a plan file's body, the plan's changes into a digest.
 func decodeBody(raw []byte) (*PlanBody, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	rest, err := decodeObject(dec, "plan", func() (any, error) { return decodePlan(dec) })
+	var plan *Plan
+	rest, err := decodeObject(dec, "plan", func() (err error) { plan, err = decodePlan(dec); return err })
 	if err != nil {
 		return nil, err
 	}
-	plan, _ := rest["plan"].(*Plan)
-	delete(rest, "plan")
 	var body PlanBody
-	if err := remarshal(rest, &body); err != nil {
+	if err := json.Unmarshal(rest, &body); err != nil {
 		return nil, err
 	}
 	body.Plan = plan
@@ -240,28 +239,28 @@ func decodeBody(raw []byte) (*PlanBody, error) {
 func decodePlan(dec *json.Decoder) (*Plan, error) {
 	sum := sha256.New()
 	n := 0
-	rest, err := decodeObject(dec, "changes", func() (any, error) {
+	rest, err := decodeObject(dec, "changes", func() error {
 		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-			return nil, errors.New("changes: not a list")
+			return errors.New("changes: not a list")
 		}
 		for dec.More() {
 			var c ChangeJSON
 			if err := dec.Decode(&c); err != nil {
-				return nil, err
+				return err
 			}
 			if err := digestChange(sum, c.change()); err != nil {
-				return nil, err
+				return err
 			}
 			n++
 		}
 		_, err := dec.Token()
-		return nil, err
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	var j planJSON
-	if err := remarshal(rest, &j); err != nil {
+	if err := json.Unmarshal(rest, &j); err != nil {
 		return nil, err
 	}
 	return &Plan{FormatVersion: j.FormatVersion, Notes: j.Notes, Zones: j.Zones, Proofs: j.Proofs,
@@ -269,21 +268,28 @@ func decodePlan(dec *json.Decoder) (*Plan, error) {
 		savedChanges: n, savedDigest: sum.Sum(nil)}, nil
 }
 
-// decodeObject decodes a JSON object's members as raw JSON, but the one
-// named special, which decode reads from dec.
-func decodeObject(dec *json.Decoder, special string, decode func() (any, error)) (map[string]any, error) {
+// decodeObject reads a JSON object from dec. The member named special
+// (matched as encoding/json matches names, regardless of case) is read by
+// decode, and may come once; the others are returned as an object of
+// their own, in their order, for json.Unmarshal.
+func decodeObject(dec *json.Decoder, special string, decode func() error) ([]byte, error) {
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, errors.New("not an object")
 	}
-	out := map[string]any{}
+	rest := []byte{'{'}
+	seen := false
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
 			return nil, err
 		}
 		key, _ := t.(string)
-		if key == special {
-			if out[key], err = decode(); err != nil {
+		if strings.EqualFold(key, special) {
+			if seen {
+				return nil, fmt.Errorf("%s: given twice", special)
+			}
+			seen = true
+			if err := decode(); err != nil {
 				return nil, err
 			}
 			continue
@@ -292,19 +298,19 @@ func decodeObject(dec *json.Decoder, special string, decode func() (any, error))
 		if err := dec.Decode(&v); err != nil {
 			return nil, err
 		}
-		out[key] = v
+		k, err := json.Marshal(key)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) > 1 {
+			rest = append(rest, ',')
+		}
+		rest = append(append(append(rest, k...), ':'), v...)
 	}
-	_, err := dec.Token()
-	return out, err
-}
-
-// remarshal decodes members read as raw JSON into v.
-func remarshal(members map[string]any, v any) error {
-	b, err := json.Marshal(members)
-	if err != nil {
-		return err
+	if _, err := dec.Token(); err != nil {
+		return nil, err
 	}
-	return json.Unmarshal(b, v)
+	return append(rest, '}'), nil
 }
 
 // digestChange adds a change's JSON to a digest of a plan's changes.

@@ -144,3 +144,38 @@ func TestSameAs(t *testing.T) {
 		}
 	}
 }
+
+// The body of a plan file is read from disk, where anything may be: it
+// decodes without panicking, and when it is a plan, to the plan a whole
+// decoding finds.
+func FuzzDecodeBody(f *testing.F) {
+	p := &Plan{FormatVersion: FormatVersion, ConfigChecksum: "c", LiveFingerprint: "l", Changes: []*Change{
+		(&Change{Address: "a", Kind: KindDomain, Action: Create, Name: "a.example"}).WithFields(Field{Name: "x", After: "<1>"}),
+	}}
+	path := filepath.Join(f.TempDir(), "plan.json")
+	if err := WritePlanFile(path, PlanBody{Version: "v", ConfigDir: "c", Plan: p}); err != nil {
+		f.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	body, err := checkedBody(path, b)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(body)
+	f.Add([]byte(`{"format": "mailform-plan", "plan": {"changes": [], "format_version": 1}}`))
+	f.Add([]byte(`{"plan": {"changes": [{"address": 1}]}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, err := decodeBody(raw)
+		var whole PlanBody
+		wholeErr := json.Unmarshal(raw, &whole)
+		if err != nil || wholeErr != nil || got.Plan == nil || whole.Plan == nil {
+			return
+		}
+		if !got.Plan.SameAs(whole.Plan) || !whole.Plan.SameAs(got.Plan) {
+			t.Errorf("decoded change by change, the plan differs from the one decoded whole")
+		}
+	})
+}
