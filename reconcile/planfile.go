@@ -139,6 +139,16 @@ func splitChanges(doc []byte) (head, tail []byte, err error) {
 
 // ReadPlanFile reads a saved plan and checks its checksum.
 func ReadPlanFile(path string) (*PlanBody, error) {
+	return readPlanFile(path, func(raw []byte) (*PlanBody, error) {
+		var body PlanBody
+		err := json.Unmarshal(raw, &body)
+		return &body, err
+	})
+}
+
+// readPlanFile reads a saved plan, checks its checksum, and decodes its
+// body with decode.
+func readPlanFile(path string, decode func([]byte) (*PlanBody, error)) (*PlanBody, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -147,14 +157,14 @@ func ReadPlanFile(path string) (*PlanBody, error) {
 	if err != nil {
 		return nil, err
 	}
-	var body PlanBody
-	if err := json.Unmarshal(raw, &body); err != nil || body.Format != "mailform-plan" || body.Plan == nil {
+	body, err := decode(raw)
+	if err != nil || body.Format != "mailform-plan" || body.Plan == nil {
 		return nil, fmt.Errorf("%s is not a mailform plan file", path)
 	}
 	if body.Plan.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("%s has plan format %d; this mailform reads %d", path, body.Plan.FormatVersion, FormatVersion)
 	}
-	return &body, nil
+	return body, nil
 }
 
 // Where WritePlanFile puts the checksum and the body.
@@ -201,22 +211,7 @@ func checkedBody(path string, b []byte) ([]byte, error) {
 // kept. Decoded whole, a first import's saved plan at 10,000 domains was
 // held beside the plan made again, in about 400 MB.
 func ReadPlanFileToApply(path string) (*PlanBody, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := checkedBody(path, b)
-	if err != nil {
-		return nil, err
-	}
-	body, err := decodeBody(raw)
-	if err != nil || body.Format != "mailform-plan" || body.Plan == nil {
-		return nil, fmt.Errorf("%s is not a mailform plan file", path)
-	}
-	if body.Plan.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%s has plan format %d; this mailform reads %d", path, body.Plan.FormatVersion, FormatVersion)
-	}
-	return body, nil
+	return readPlanFile(path, decodeBody)
 }
 
 // decodeBody decodes a plan file's body, the plan's changes into a digest.
