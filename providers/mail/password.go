@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"strings"
+	"unsafe"
 
 	"github.com/GehirnInc/crypt"
 	_ "github.com/GehirnInc/crypt/md5_crypt"    // $1$
@@ -69,7 +70,18 @@ func (p Password) Matches(live Password) bool {
 	if p.Plain != "" {
 		return Verify(live.Hash, p.Plain)
 	}
+	if sameString(p.Hash, live.Hash) {
+		// One string, not two equal ones: a plan's second look at a
+		// mailbox, after its first kept the live hash in the desired one.
+		return true
+	}
 	return sameHash(Stored(p.Hash), Stored(live.Hash))
+}
+
+// sameString reports whether a and b are the same bytes in memory, which
+// says nothing of what they hold.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // sameHash compares two hashes in time that does not depend on where they

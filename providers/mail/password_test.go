@@ -67,5 +67,13 @@ func TestSameHash(t *testing.T) {
 		if got := HashPassword(tc.a).Matches(Password{Hash: tc.b}); got != tc.want {
 			t.Errorf("HashPassword(%q).Matches(%q) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
+		// Equal hashes in two strings are compared byte by byte; one
+		// string shared by both sides is not read.
+		if got := HashPassword(strings.Clone(tc.a)).Matches(Password{Hash: strings.Clone(tc.b)}); got != tc.want {
+			t.Errorf("Matches of copies of %q and %q = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+		if b := strings.Clone(tc.b); !(Password{Hash: b}).Matches(Password{Hash: b}) {
+			t.Errorf("a hash in one string does not match itself: %q", tc.b)
+		}
 	}
 }
