@@ -50,6 +50,10 @@ type Capabilities struct {
 	// Not every server takes that: PowerDNS on its SQLite backend answers
 	// a second write with an error while the first holds the database.
 	ParallelWrites bool
+	// LocalReads: reading a zone is work for this machine's CPU (a file
+	// parsed), not a wait on a server, so reading more zones at once than
+	// there are cores gains nothing.
+	LocalReads bool
 }
 
 // Supports reports whether records of type t can be written.

@@ -75,6 +75,7 @@ func (p *Provider) Capabilities() dns.Capabilities {
 		CreateZones:    true,
 		Offline:        true,
 		ParallelWrites: true,
+		LocalReads:     true,
 	}
 }
 
