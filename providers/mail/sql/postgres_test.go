@@ -34,6 +34,8 @@ func openPostgresOwner(t *testing.T, database, owner string) *Backend {
 
 func TestPostgresConformance(t *testing.T) { mailtest.Run(t, openPostgres) }
 
+func TestPostgresStaleCatchAlls(t *testing.T) { testStaleCatchAlls(t, openPostgres(t).(*Backend)) }
+
 func TestPostgresMigrations(t *testing.T) {
 	pg := servers.StartPostgres(t)
 	name := pg.NewDatabase(t)

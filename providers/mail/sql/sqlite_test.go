@@ -450,3 +450,40 @@ func TestSQLiteApplyTimes(t *testing.T) {
 		t.Errorf("after an update (-want +got):\n%s", diff)
 	}
 }
+
+func TestSQLiteStaleCatchAlls(t *testing.T) { testStaleCatchAlls(t, openSQLite(t).(*Backend)) }
+
+// testStaleCatchAlls: a domain's write leaves it the catch-all the config
+// gives it and no other, even where an "@domain" row was there before the
+// domain (written by hand, or left behind), since such a row would take
+// the domain's mail.
+func testStaleCatchAlls(t *testing.T, b *Backend) {
+	t.Helper()
+	ctx := context.Background()
+	for _, d := range []string{"stale-a.example", "stale-b.example"} {
+		if _, err := b.db.Exec(fmt.Sprintf(`INSERT INTO alias (address, goto, domain) VALUES ('@%s', 'spy@elsewhere.example', '%s')`, d, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := &mail.Domain{Name: "stale-a.example", Tenant: "t", Active: true}
+	bd := &mail.Domain{Name: "stale-b.example", Tenant: "t", Active: true, CatchAll: "info@stale-b.example"}
+	ops := []mail.Op{{Action: mail.Create, Tenant: &mail.Tenant{Name: "t", Owner: DefaultOwner}},
+		{Action: mail.Create, Domain: a}, {Action: mail.Create, Domain: bd}}
+	catchAlls := func() []string {
+		return queryStrings(t, b.db, `SELECT address || ' ' || goto FROM alias WHERE address LIKE '@%' ORDER BY address`)
+	}
+	if err := b.Apply(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"@stale-b.example info@stale-b.example"}, catchAlls()); diff != "" {
+		t.Errorf("catch-alls after the domains' creation (-want +got):\n%s", diff)
+	}
+	a2, b2 := *a, *bd
+	a2.CatchAll, b2.CatchAll = "sales@stale-b.example", ""
+	if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Domain: &a2}, {Action: mail.Update, Domain: &b2}}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"@stale-a.example sales@stale-b.example"}, catchAlls()); diff != "" {
+		t.Errorf("catch-alls after the update (-want +got):\n%s", diff)
+	}
+}

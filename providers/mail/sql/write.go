@@ -60,6 +60,10 @@ func (b *Backend) Apply(ctx context.Context, ops []mail.Op) error {
 		w.direct = newDirectStmts(conn)
 		defer w.direct.close()
 	}
+	if err := w.clearCatchAlls(ops); err != nil {
+		tx.Rollback()
+		return err
+	}
 	for i, op := range ops {
 		if i == len(ops)/2 {
 			fault.Point("mail-apply-midway")
@@ -515,10 +519,10 @@ func (w *writer) tenant(a mail.Action, t *mail.Tenant) error {
 	return nil
 }
 
+// domain writes a domain and its mf_domain row, and its catch-all as an
+// alias row for "@domain". Its old catch-all is gone already
+// (clearCatchAlls).
 func (w *writer) domain(a mail.Action, d *mail.Domain) error {
-	if err := w.exec(`DELETE FROM alias WHERE address = ?`, "@"+d.Name); err != nil {
-		return err
-	}
 	if a == mail.Delete {
 		if err := w.exec(`DELETE FROM mf_domain WHERE domain = ?`, d.Name); err != nil {
 			return err
@@ -543,7 +547,30 @@ func (w *writer) domain(a mail.Action, d *mail.Domain) error {
 		return err
 	}
 	if d.CatchAll != "" {
-		return w.exec(`INSERT INTO alias (address, goto, domain, active, created, modified) VALUES (?, ?, ?, ?, ?, ?)`, "@"+d.Name, d.CatchAll, d.Name, true, w.now(), w.now())
+		return w.upsertAlias("@"+d.Name, []string{d.CatchAll}, d.Name, true)
+	}
+	return nil
+}
+
+// clearCatchAlls deletes the catch-all of every domain the ops write, a
+// few hundred domains a statement; each domain's op writes its catch-all
+// again if it has one. Each domain's write used to start with a DELETE of
+// its own, and on PostgreSQL every such statement first sent the upserts
+// queued before it, so that the domains of a first import went to the
+// server one at a time.
+func (w *writer) clearCatchAlls(ops []mail.Op) error {
+	var addresses []any
+	for _, op := range ops {
+		if op.Domain != nil {
+			addresses = append(addresses, "@"+op.Domain.Name)
+		}
+	}
+	for len(addresses) > 0 {
+		n := min(len(addresses), 500)
+		if err := w.exec(`DELETE FROM alias WHERE address IN `+rowMarks(n), addresses[:n]...); err != nil {
+			return fmt.Errorf("catch-alls: %w", err)
+		}
+		addresses = addresses[n:]
 	}
 	return nil
 }
