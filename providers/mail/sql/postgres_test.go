@@ -34,7 +34,7 @@ func openPostgresOwner(t *testing.T, database, owner string) *Backend {
 
 func TestPostgresConformance(t *testing.T) { mailtest.Run(t, openPostgres) }
 
-func TestPostgresStaleCatchAlls(t *testing.T) { testStaleCatchAlls(t, openPostgres(t).(*Backend)) }
+func TestPostgresWrittenWhole(t *testing.T) { testWrittenWhole(t, openPostgres(t).(*Backend)) }
 
 func TestPostgresMigrations(t *testing.T) {
 	pg := servers.StartPostgres(t)

@@ -451,13 +451,13 @@ func TestSQLiteApplyTimes(t *testing.T) {
 	}
 }
 
-func TestSQLiteStaleCatchAlls(t *testing.T) { testStaleCatchAlls(t, openSQLite(t).(*Backend)) }
+func TestSQLiteWrittenWhole(t *testing.T) { testWrittenWhole(t, openSQLite(t).(*Backend)) }
 
-// testStaleCatchAlls: a domain's write leaves it the catch-all the config
-// gives it and no other, even where an "@domain" row was there before the
-// domain (written by hand, or left behind), since such a row would take
-// the domain's mail.
-func testStaleCatchAlls(t *testing.T, b *Backend) {
+// testWrittenWhole: a tenant's managers and a domain's catch-all are what
+// the last write gave them and nothing else, even where an "@domain" row
+// was there before the domain (written by hand, or left behind), since
+// such a row would take the domain's mail.
+func testWrittenWhole(t *testing.T, b *Backend) {
 	t.Helper()
 	ctx := context.Background()
 	for _, d := range []string{"stale-a.example", "stale-b.example"} {
@@ -465,25 +465,28 @@ func testStaleCatchAlls(t *testing.T, b *Backend) {
 			t.Fatal(err)
 		}
 	}
+	tenant := &mail.Tenant{Name: "t", Owner: DefaultOwner, Managers: []mail.Manager{{Address: "anna@stale-a.example", Name: "Anna"}, {Address: "luca@stale-a.example", Name: "Luca"}}}
 	a := &mail.Domain{Name: "stale-a.example", Tenant: "t", Active: true}
 	bd := &mail.Domain{Name: "stale-b.example", Tenant: "t", Active: true, CatchAll: "info@stale-b.example"}
-	ops := []mail.Op{{Action: mail.Create, Tenant: &mail.Tenant{Name: "t", Owner: DefaultOwner}},
-		{Action: mail.Create, Domain: a}, {Action: mail.Create, Domain: bd}}
-	catchAlls := func() []string {
-		return queryStrings(t, b.db, `SELECT address || ' ' || goto FROM alias WHERE address LIKE '@%' ORDER BY address`)
+	rows := func() []string {
+		return append(queryStrings(t, b.db, `SELECT address || ' ' || goto FROM alias WHERE address LIKE '@%' ORDER BY address`),
+			queryStrings(t, b.db, `SELECT tenant || ' ' || address || ' ' || name FROM mf_manager ORDER BY address`)...)
 	}
-	if err := b.Apply(ctx, ops); err != nil {
+	if err := b.Apply(ctx, []mail.Op{{Action: mail.Create, Tenant: tenant}, {Action: mail.Create, Domain: a}, {Action: mail.Create, Domain: bd}}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"@stale-b.example info@stale-b.example"}, catchAlls()); diff != "" {
-		t.Errorf("catch-alls after the domains' creation (-want +got):\n%s", diff)
+	want := []string{"@stale-b.example info@stale-b.example", "t anna@stale-a.example Anna", "t luca@stale-a.example Luca"}
+	if diff := cmp.Diff(want, rows()); diff != "" {
+		t.Errorf("after the creation (-want +got):\n%s", diff)
 	}
-	a2, b2 := *a, *bd
+	t2, a2, b2 := *tenant, *a, *bd
+	t2.Managers = []mail.Manager{{Address: "luca@stale-a.example", Name: "Luca Rossi"}, {Address: "sara@stale-a.example", Name: "Sara"}}
 	a2.CatchAll, b2.CatchAll = "sales@stale-b.example", ""
-	if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Domain: &a2}, {Action: mail.Update, Domain: &b2}}); err != nil {
+	if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Tenant: &t2}, {Action: mail.Update, Domain: &a2}, {Action: mail.Update, Domain: &b2}}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"@stale-a.example sales@stale-b.example"}, catchAlls()); diff != "" {
-		t.Errorf("catch-alls after the update (-want +got):\n%s", diff)
+	want = []string{"@stale-a.example sales@stale-b.example", "t luca@stale-a.example Luca Rossi", "t sara@stale-a.example Sara"}
+	if diff := cmp.Diff(want, rows()); diff != "" {
+		t.Errorf("after the update (-want +got):\n%s", diff)
 	}
 }

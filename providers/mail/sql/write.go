@@ -60,7 +60,7 @@ func (b *Backend) Apply(ctx context.Context, ops []mail.Op) error {
 		w.direct = newDirectStmts(conn)
 		defer w.direct.close()
 	}
-	if err := w.clearCatchAlls(ops); err != nil {
+	if err := w.clearFirst(ops); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -499,10 +499,9 @@ func (w *writer) op(op mail.Op) error {
 	return err
 }
 
+// tenant writes a tenant and its managers. Its old managers are gone
+// already (clearFirst).
 func (w *writer) tenant(a mail.Action, t *mail.Tenant) error {
-	if err := w.exec(`DELETE FROM mf_manager WHERE tenant = ?`, t.Name); err != nil {
-		return err
-	}
 	if a == mail.Delete {
 		return w.exec(`DELETE FROM mf_tenant WHERE name = ?`, t.Name)
 	}
@@ -512,7 +511,8 @@ func (w *writer) tenant(a mail.Action, t *mail.Tenant) error {
 		return err
 	}
 	for _, m := range t.Managers {
-		if err := w.exec(`INSERT INTO mf_manager (tenant, address, name, domains) VALUES (?, ?, ?, ?)`, t.Name, m.Address, m.Name, joinList(m.Domains)); err != nil {
+		if err := w.upsert("mf_manager", []string{"tenant", "address"}, []string{"tenant", "address", "name", "domains"},
+			[]any{t.Name, m.Address, m.Name, joinList(m.Domains)}); err != nil {
 			return err
 		}
 	}
@@ -521,7 +521,7 @@ func (w *writer) tenant(a mail.Action, t *mail.Tenant) error {
 
 // domain writes a domain and its mf_domain row, and its catch-all as an
 // alias row for "@domain". Its old catch-all is gone already
-// (clearCatchAlls).
+// (clearFirst).
 func (w *writer) domain(a mail.Action, d *mail.Domain) error {
 	if a == mail.Delete {
 		if err := w.exec(`DELETE FROM mf_domain WHERE domain = ?`, d.Name); err != nil {
@@ -552,25 +552,39 @@ func (w *writer) domain(a mail.Action, d *mail.Domain) error {
 	return nil
 }
 
-// clearCatchAlls deletes the catch-all of every domain the ops write, a
-// few hundred domains a statement; each domain's op writes its catch-all
-// again if it has one. Each domain's write used to start with a DELETE of
-// its own, and on PostgreSQL every such statement first sent the upserts
-// queued before it, so that the domains of a first import went to the
-// server one at a time.
-func (w *writer) clearCatchAlls(ops []mail.Op) error {
-	var addresses []any
+// clearFirst deletes, up front and a few hundred a statement, what the
+// ops' tenants and domains write again whole: each tenant's managers and
+// each domain's catch-all. Each tenant's and domain's write used to start
+// with a DELETE of its own, and on PostgreSQL every such statement first
+// sent the upserts queued before it, so that the domains of a first
+// import went to the server one at a time.
+func (w *writer) clearFirst(ops []mail.Op) error {
+	var tenants, catchAlls []any
 	for _, op := range ops {
-		if op.Domain != nil {
-			addresses = append(addresses, "@"+op.Domain.Name)
+		switch {
+		case op.Tenant != nil:
+			tenants = append(tenants, op.Tenant.Name)
+		case op.Domain != nil:
+			catchAlls = append(catchAlls, "@"+op.Domain.Name)
 		}
 	}
-	for len(addresses) > 0 {
-		n := min(len(addresses), 500)
-		if err := w.exec(`DELETE FROM alias WHERE address IN `+rowMarks(n), addresses[:n]...); err != nil {
-			return fmt.Errorf("catch-alls: %w", err)
+	if err := w.deleteIn("mf_manager", "tenant", tenants); err != nil {
+		return fmt.Errorf("managers: %w", err)
+	}
+	if err := w.deleteIn("alias", "address", catchAlls); err != nil {
+		return fmt.Errorf("catch-alls: %w", err)
+	}
+	return nil
+}
+
+// deleteIn deletes the rows of table whose column holds one of keys.
+func (w *writer) deleteIn(table, column string, keys []any) error {
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		if err := w.exec("DELETE FROM "+table+" WHERE "+column+" IN "+rowMarks(n), keys[:n]...); err != nil {
+			return err
 		}
-		addresses = addresses[n:]
+		keys = keys[n:]
 	}
 	return nil
 }
