@@ -36,6 +36,10 @@ func TestPostgresConformance(t *testing.T) { mailtest.Run(t, openPostgres) }
 
 func TestPostgresWrittenWhole(t *testing.T) { testWrittenWhole(t, openPostgres(t).(*Backend)) }
 
+func TestPostgresRetiredAddressAlias(t *testing.T) {
+	testRetiredAddressAlias(t, openPostgres(t).(*Backend))
+}
+
 func TestPostgresMigrations(t *testing.T) {
 	pg := servers.StartPostgres(t)
 	name := pg.NewDatabase(t)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailform/mailform/providers/mail"
@@ -30,25 +31,32 @@ func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
 	st := &mail.State{Owner: b.owner}
 	rest := reader{ctx: ctx, tx: txs[0], d: b.dialect}
 	boxes := reader{ctx: ctx, tx: txs[len(txs)-1], d: b.dialect}
+	// With two transactions, the mailboxes are read beside the other
+	// tables, and the alias table, matched with the mailboxes, beside
+	// mailform's columns of them, once the mailbox table is in.
+	var retired []int
 	if len(txs) > 1 {
-		done := make(chan struct{})
+		listed, done := make(chan struct{}), make(chan struct{})
 		go func() {
 			defer close(done)
-			boxes.mailboxes(st)
+			retired = boxes.mailboxes(st, func() { close(listed) })
 		}()
 		rest.tables(st)
+		<-listed
+		rest.aliases(st)
 		<-done
 	} else {
-		boxes.mailboxes(st)
+		retired = boxes.mailboxes(st, func() {})
 		rest.tables(st)
+		rest.aliases(st)
 	}
 	if err := errors.Join(boxes.err, rest.err); err != nil {
 		return nil, err
 	}
-	sortState(st)
-	if rest.aliases(st); rest.err != nil {
+	if rest.retire(st, retired); rest.err != nil {
 		return nil, rest.err
 	}
+	sortState(st)
 	sortBy(st.Aliases, func(a *mail.Alias) string { return a.Address })
 	return st, nil
 }
@@ -198,8 +206,13 @@ func (r *reader) tables(st *mail.State) {
 // file that at half a million mailboxes cost more than the rest of the
 // read; two scans in table order read each page once. Both tables are
 // written in the same order, so the rows mostly pair up in turn, and a map
-// is built only when they do not.
-func (r *reader) mailboxes(st *mail.State) {
+// is built only when they do not. Once the mailbox table is read, its
+// mailboxes are sorted by address and listed is called: the alias table
+// may be matched with them from then on. It returns the retired
+// mailboxes, for retire.
+func (r *reader) mailboxes(st *mail.State, listed func()) (retired []int) {
+	once := sync.OnceFunc(listed) // called on the way out when the mailbox table's read fails
+	defer once()
 	// One row's values, scanned into the same variables row after row:
 	// a hundred thousand rows need not each allocate twenty.
 	var row struct {
@@ -224,7 +237,12 @@ func (r *reader) mailboxes(st *mail.State) {
 				Name: row.name, Quota: row.quota, Active: row.active, Services: services(false, false, false, false)})
 			return nil
 		})
+	if r.err != nil {
+		return nil
+	}
 	boxes := st.Mailboxes[first:]
+	sortBy(boxes, func(m *mail.Mailbox) string { return m.Address })
+	once()
 	next := 0
 	var at map[string]int
 	find := func(address []byte) int {
@@ -245,7 +263,6 @@ func (r *reader) mailboxes(st *mail.State) {
 		next = i + 1
 		return i
 	}
-	var retired []int
 	r.scanRows(`SELECT username, imap, pop3, smtp, webmail, allow_nets, send_limit, require_2fa, postmaster, archive_years,
 			archive_delegates, autoreply, autoreply_subject, autoreply_body, autoreply_start, autoreply_end, retired IS NOT NULL
 		FROM mf_mailbox`,
@@ -272,18 +289,40 @@ func (r *reader) mailboxes(st *mail.State) {
 			}
 			return nil
 		})
-	// A retired mailbox is one whose deletion waits for its mail's purge:
-	// it is no longer there.
-	for _, i := range retired {
-		boxes[i] = nil
+	return retired
+}
+
+// retire drops the retired mailboxes, whose deletion waits for their mail's
+// purge: they are no longer there. The alias table was matched with them
+// too, so the rows of their addresses, which their retiring deleted but
+// someone may have written again, are read again as aliases.
+func (r *reader) retire(st *mail.State, retired []int) {
+	if len(retired) == 0 {
+		return
 	}
-	if len(retired) > 0 {
-		st.Mailboxes = slices.DeleteFunc(st.Mailboxes, func(m *mail.Mailbox) bool { return m == nil })
+	addresses := make([]any, len(retired))
+	for k, i := range retired {
+		addresses[k] = st.Mailboxes[i].Address
+		st.Mailboxes[i] = nil
+	}
+	st.Mailboxes = slices.DeleteFunc(st.Mailboxes, func(m *mail.Mailbox) bool { return m == nil })
+	for len(addresses) > 0 {
+		n := min(len(addresses), 500)
+		r.rowsArgs(`SELECT address, goto FROM alias WHERE address IN `+rowMarks(n), addresses[:n], func(s scan) error {
+			var address, goTo string
+			if err := s(&address, &goTo); err != nil {
+				return err
+			}
+			st.Aliases = append(st.Aliases, &mail.Alias{Address: address, Goto: splitList(goTo)})
+			return nil
+		})
+		addresses = addresses[n:]
 	}
 }
 
-// aliases reads the alias table once the mailboxes and domains are read,
-// the mailboxes in address order, and sorts its rows into catch-alls,
+// aliases reads the alias table once the domains and the mailbox table
+// are read, the mailboxes in address order (mailform's columns of them may
+// be read meanwhile: this sets only their forwarding), and sorts its rows into catch-alls,
 // mailboxes' forwarding and aliases. The rows are matched against the
 // mailboxes as they come, mostly in the same order, and most are a
 // mailbox's own (its address to itself, which says nothing the mailbox
@@ -352,10 +391,15 @@ type reader struct {
 }
 
 func (r *reader) rows(query string, each func(scan) error) {
+	r.rowsArgs(query, nil, each)
+}
+
+// rowsArgs is rows for a query with arguments.
+func (r *reader) rowsArgs(query string, args []any, each func(scan) error) {
 	if r.err != nil {
 		return
 	}
-	rows, err := r.tx.QueryContext(r.ctx, r.d.rebind(query))
+	rows, err := r.tx.QueryContext(r.ctx, r.d.rebind(query), args...)
 	if err != nil {
 		r.err = fmt.Errorf("read: %w", err)
 		return

@@ -490,3 +490,50 @@ func testWrittenWhole(t *testing.T, b *Backend) {
 		t.Errorf("after the update (-want +got):\n%s", diff)
 	}
 }
+
+func TestSQLiteRetiredAddressAlias(t *testing.T) {
+	testRetiredAddressAlias(t, openSQLite(t).(*Backend))
+}
+
+// testRetiredAddressAlias: the alias table is matched with the mailboxes
+// before it is known which are retired; a row for a retired mailbox's
+// address (its retiring deleted the mailbox's own, someone wrote one
+// again) is still read as an alias, and the mailboxes around it keep
+// their forwarding.
+func testRetiredAddressAlias(t *testing.T, b *Backend) {
+	t.Helper()
+	ctx := context.Background()
+	box := func(local string, forward ...string) *mail.Mailbox {
+		return &mail.Mailbox{Address: local + "@acme.example", Name: local, Password: mail.Password{Hash: "{SHA512-CRYPT}$6$saltsaltsaltsalt$x"},
+			Services: []string{"imap"}, Active: true, Forward: forward, KeepCopy: len(forward) > 0}
+	}
+	ops := []mail.Op{{Action: mail.Create, Tenant: &mail.Tenant{Name: "t", Owner: DefaultOwner}},
+		{Action: mail.Create, Domain: &mail.Domain{Name: "acme.example", Tenant: "t", Active: true}},
+		{Action: mail.Create, Mailbox: box("anna", "x@elsewhere.example")}, {Action: mail.Create, Mailbox: box("luca")},
+		{Action: mail.Create, Mailbox: box("sara", "y@elsewhere.example")}}
+	if err := b.Apply(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(ctx, []mail.Op{{Action: mail.Delete, Mailbox: box("luca")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Exec(`INSERT INTO alias (address, goto, domain) VALUES ('luca@acme.example', 'luca@elsewhere.example', 'acme.example')`); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range st.Mailboxes {
+		got = append(got, fmt.Sprintf("mailbox %s forward %v keep %v", m.Address, m.Forward, m.KeepCopy))
+	}
+	for _, a := range st.Aliases {
+		got = append(got, fmt.Sprintf("alias %s to %v", a.Address, a.Goto))
+	}
+	want := []string{"mailbox anna@acme.example forward [x@elsewhere.example] keep true", "mailbox sara@acme.example forward [y@elsewhere.example] keep true",
+		"alias luca@acme.example to [luca@elsewhere.example]"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("read (-want +got):\n%s", diff)
+	}
+}
