@@ -323,10 +323,10 @@ func (r *reader) retire(st *mail.State, retired []int) {
 // aliases reads the alias table once the domains and the mailbox table
 // are read, the mailboxes in address order (mailform's columns of them
 // may be read meanwhile: this sets only their forwarding), and sorts its
-// rows into catch-alls, mailboxes' forwarding and aliases. The rows are matched against the
-// mailboxes as they come, mostly in the same order, and most are a
-// mailbox's own (its address to itself, which says nothing the mailbox
-// does not), dropped on the spot. Before, every row was kept in a list
+// rows into catch-alls, mailboxes' forwarding and aliases. The rows are
+// matched against the mailboxes as they come, mostly in the same order,
+// and most are a mailbox's own (its address to itself, which says nothing
+// the mailbox does not), dropped on the spot. Before, every row was kept in a list
 // and every mailbox put into a map to look them up: at 500,000 mailboxes
 // 100 MB more allocated and 0.3 s of CPU.
 func (r *reader) aliases(st *mail.State) {
