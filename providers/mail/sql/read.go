@@ -306,9 +306,8 @@ func (r *reader) retire(st *mail.State, retired []int) {
 		st.Mailboxes[i] = nil
 	}
 	st.Mailboxes = slices.DeleteFunc(st.Mailboxes, func(m *mail.Mailbox) bool { return m == nil })
-	for len(addresses) > 0 {
-		n := min(len(addresses), 500)
-		r.rowsArgs(`SELECT address, goto FROM alias WHERE address IN `+rowMarks(n), addresses[:n], func(s scan) error {
+	inChunks(addresses, func(chunk []any) error {
+		r.rowsArgs(`SELECT address, goto FROM alias WHERE address IN `+rowMarks(len(chunk)), chunk, func(s scan) error {
 			var address, goTo string
 			if err := s(&address, &goTo); err != nil {
 				return err
@@ -316,8 +315,8 @@ func (r *reader) retire(st *mail.State, retired []int) {
 			st.Aliases = append(st.Aliases, &mail.Alias{Address: address, Goto: splitList(goTo)})
 			return nil
 		})
-		addresses = addresses[n:]
-	}
+		return r.err
+	})
 }
 
 // aliases reads the alias table once the domains and the mailbox table

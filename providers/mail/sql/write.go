@@ -579,9 +579,17 @@ func (w *writer) clearFirst(ops []mail.Op) error {
 
 // deleteIn deletes the rows of table whose column holds one of keys.
 func (w *writer) deleteIn(table, column string, keys []any) error {
+	return inChunks(keys, func(chunk []any) error {
+		return w.exec("DELETE FROM "+table+" WHERE "+column+" IN "+rowMarks(len(chunk)), chunk...)
+	})
+}
+
+// inChunks passes keys to f a few hundred at a time, for a statement that
+// lists them after IN, until f fails.
+func inChunks(keys []any, f func(chunk []any) error) error {
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
-		if err := w.exec("DELETE FROM "+table+" WHERE "+column+" IN "+rowMarks(n), keys[:n]...); err != nil {
+		if err := f(keys[:n]); err != nil {
 			return err
 		}
 		keys = keys[n:]
