@@ -351,11 +351,22 @@ func queryPlan(t *testing.T, db *sql.DB, query string) string {
 
 // TestSQLiteCheckpointAside: an apply's commit leaves its log for
 // checkpointAside to copy into the database, and Close waits for that.
+// The log is cut to nothing then, though a mail server still has the
+// database open.
 func TestSQLiteCheckpointAside(t *testing.T) {
 	b := openSQLite(t).(*Backend)
 	ctx := context.Background()
 	var path string
 	if err := b.db.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+		t.Fatal(err)
+	}
+	server, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	var n int
+	if err := server.QueryRow(`SELECT count(*) FROM mailbox`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	// inFile is how many of the database's bytes its file holds: those
@@ -392,10 +403,27 @@ func TestSQLiteCheckpointAside(t *testing.T) {
 	if file, db := inFile(); file >= db {
 		t.Fatalf("database file after the commit: %d bytes of %d, want the new pages still in the log", file, db)
 	}
+	logSize := func() int64 {
+		t.Helper()
+		st, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	if size := logSize(); size == 0 {
+		t.Fatal("log after the commit: empty, want the new pages in it")
+	}
 	b.checkpointAside()
 	b.checkpoints.Wait()
 	if file, db := inFile(); file != db {
 		t.Errorf("database file after checkpointAside: %d bytes, want %d", file, db)
+	}
+	if size := logSize(); size != 0 {
+		t.Errorf("log after checkpointAside: %d bytes, want it cut to nothing", size)
+	}
+	if err := server.QueryRow(`SELECT count(*) FROM filler`).Scan(&n); err != nil || n != 6000 {
+		t.Errorf("the server reads %d rows (%v), want 6000", n, err)
 	}
 }
 

@@ -120,12 +120,17 @@ func commitDurably(ctx context.Context, conn *sql.Conn) (restore func(), err err
 // checkpointAside copies the log of a committed apply into the database
 // on a connection of its own, while the apply goes on to the zones; Close
 // waits for it. What it copies is committed and synced already: if it
-// fails or the process stops first, a later checkpoint copies it.
+// fails or the process stops first, a later checkpoint copies it. The log
+// is then cut to nothing: SQLite only deletes it when the last connection
+// closes, and the mail servers keep theirs open, so a first import of
+// 50,000 domains left a 430 MB log beside the database until the next
+// apply. Cutting it waits, up to the busy timeout, for readers still
+// reading from it; readers that start after the copy read the database.
 func (b *Backend) checkpointAside() {
 	b.checkpoints.Add(1)
 	go func() {
 		defer b.checkpoints.Done()
-		b.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+		b.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
 	}()
 }
 
