@@ -13,10 +13,11 @@
 #
 # At the end it prints, as comment lines, what the machine charged for
 # memory touched for the first time (mailform-bench memtouch) at 1 GB and at
-# 4 GB, and for writing 1 GB to a file while holding that memory: on some
-# virtual machines a page fault, and a page of the kernel's file cache,
-# cost several times more when gigabytes are in use, and the largest
-# size's steps pay for that.
+# 4 GB, with the price of each 256 MB in turn, and for writing 1 GB to a
+# file while holding that memory: on some virtual machines a page fault,
+# and a page of the kernel's file cache, cost several times more once the
+# memory the host still backs is used up, and the largest size's steps pay
+# for that. Then the guest's free page reporting settings, if it has any.
 #
 # Usage: scripts/bench.sh              (SIZES="1000 10000 50000" by default)
 #        SIZES="1000 10000" FORMAT=yaml scripts/bench.sh
@@ -73,5 +74,11 @@ awk -v sizes="$SIZES" '
   }' $(for n in $SIZES; do echo "$out/$n.txt"; done)
 
 for mb in 1024 4096; do
-  "$out/mailform-bench" memtouch --mb "$mb" --write-mb 1024 --dir "$out" | sed 's/^/# memtouch: /'
+  "$out/mailform-bench" memtouch --mb "$mb" --step-mb 256 --write-mb 1024 --dir "$out" | sed 's/^/# memtouch: /'
+done
+# A guest kernel that reports free memory to its host (virtio-balloon free
+# page reporting) gives the host back memory the guest has freed; touching
+# it again costs a fault in the host too. These are its settings, if any.
+for f in /sys/module/page_reporting/parameters/*; do
+  [ -r "$f" ] && echo "# page_reporting: $(basename "$f")=$(cat "$f")"
 done

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ func memtouchCommand() *cli.Command {
 		Usage: "measure the cost of first-touch page faults for a given amount of memory, and with --write-mb of page-cache writes while it is held",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "mb", Value: 1024, Usage: "megabytes to touch"},
+			&cli.IntFlag{Name: "step-mb", Usage: "also say what each successive this many megabytes cost a page fault: where the price changes"},
 			&cli.IntFlag{Name: "write-mb", Usage: "then, holding them, write this many megabytes to a new file in --dir"},
 			&cli.StringFlag{Name: "dir", Value: os.TempDir(), Usage: "where --write-mb writes (and removes) its file"},
 		},
@@ -40,16 +42,20 @@ func memtouchCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			page := syscall.Getpagesize()
-			for i := 0; i < n; i += page {
-				mem[i] = 1
+			step := c.Int("step-mb") << 20
+			if step <= 0 {
+				step = n
 			}
+			curve := touch(mem, step, syscall.Getpagesize())
 			elapsed := time.Since(start)
 			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
 			faults := after.Minflt - before.Minflt
 			sys := time.Duration(after.Stime.Nano() - before.Stime.Nano())
 			fmt.Fprintf(c.App.Writer, "%d MB touched in %.2f s: %d page faults, %.2f µs each, %.2f s of system time\n",
 				c.Int("mb"), elapsed.Seconds(), faults, float64(elapsed.Microseconds())/float64(max(faults, 1)), sys.Seconds())
+			if len(curve) > 1 {
+				fmt.Fprintf(c.App.Writer, "µs per page, each %d MB: %s\n", c.Int("step-mb"), formatCurve(curve))
+			}
 			if w := c.Int("write-mb"); w > 0 {
 				if err := writePages(c.App.Writer, c.String("dir"), w, c.Int("mb")); err != nil {
 					return err
@@ -58,6 +64,34 @@ func memtouchCommand() *cli.Command {
 			return syscall.Munmap(mem)
 		},
 	}
+}
+
+// touch writes one byte to each page of mem, and gives the time per page
+// of each successive step bytes. On a virtual machine that hands memory
+// the guest freed back to its host, the first gigabyte or two can be
+// cheap and the rest several times dearer: the curve shows where the
+// price changes.
+func touch(mem []byte, step, page int) []float64 {
+	var curve []float64
+	for from := 0; from < len(mem); from += step {
+		to := min(from+step, len(mem))
+		start := time.Now()
+		for i := from; i < to; i += page {
+			mem[i] = 1
+		}
+		pages := (to - from + page - 1) / page
+		curve = append(curve, float64(time.Since(start).Nanoseconds())/1000/float64(pages))
+	}
+	return curve
+}
+
+// formatCurve writes a curve of touch, one figure per step.
+func formatCurve(curve []float64) string {
+	parts := make([]string, len(curve))
+	for i, us := range curve {
+		parts[i] = fmt.Sprintf("%.1f", us)
+	}
+	return strings.Join(parts, " ")
 }
 
 // writePages writes mb megabytes to a new file in dir, a 4 KB page per

@@ -23,3 +23,19 @@ func TestWritePagesLeavesNothing(t *testing.T) {
 		t.Error("a missing directory gave no error")
 	}
 }
+
+func TestTouchCurve(t *testing.T) {
+	mem := make([]byte, 10*4096+100)
+	curve := touch(mem, 4*4096, 4096)
+	if len(curve) != 3 {
+		t.Fatalf("curve %v: want 3 steps for 11 pages in steps of 4", curve)
+	}
+	for i := 0; i < len(mem); i += 4096 {
+		if mem[i] != 1 {
+			t.Fatalf("page at %d not touched", i)
+		}
+	}
+	if got := formatCurve([]float64{1.64, 10.26}); got != "1.6 10.3" {
+		t.Errorf("formatCurve = %q", got)
+	}
+}
