@@ -26,7 +26,7 @@ func memtouchCommand() *cli.Command {
 		Usage: "measure the cost of first-touch page faults for a given amount of memory, and with --write-mb of page-cache writes while it is held",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "mb", Value: 1024, Usage: "megabytes to touch"},
-			&cli.IntFlag{Name: "step-mb", Usage: "also say what each successive this many megabytes cost a page fault: where the price changes"},
+			&cli.IntFlag{Name: "step-mb", Usage: "also time each successive this many megabytes on its own, to show where the price of a page changes"},
 			&cli.IntFlag{Name: "write-mb", Usage: "then, holding them, write this many megabytes to a new file in --dir"},
 			&cli.StringFlag{Name: "dir", Value: os.TempDir(), Usage: "where --write-mb writes (and removes) its file"},
 		},
