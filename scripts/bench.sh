@@ -9,7 +9,9 @@
 # more than a quarter of an hour). docs/performance.md says how to build one.
 #
 # Every step runs REPEAT times (default 3) and gives its median time: one
-# run's time wanders by a tenth or more on a busy machine.
+# run's time wanders by a tenth or more on a busy machine. The runs of a
+# step take turns between the sizes, so that the growth factors compare
+# runs made minutes apart at most, not a quarter of an hour.
 #
 # At the end it prints, as comment lines, what the machine charged for
 # memory touched for the first time (mailform-bench memtouch) at 1 GB and at
@@ -34,20 +36,20 @@ trap 'rm -rf "$out"' EXIT
 
 go build -o "$out/mailform" ./cmd/mailform
 go build -o "$out/mailform-bench" ./cmd/mailform-bench
-for n in $SIZES; do
-  echo "== $n domains" >&2
-  peer=()
-  if [ -n "${DNSCONTROL:-}" ] && [[ " $PEER_SIZES " == *" $n "* ]]; then
-    peer=(--dnscontrol "$DNSCONTROL")
-  fi
-  "$out/mailform-bench" run --domains "$n" --format "$FORMAT" --mailform "$out/mailform" --repeat "$REPEAT" "${peer[@]}" | tee "$out/$n.txt" >&2
-done
+# The sizes are measured side by side, each run of a step at every size in
+# turn (mailform-bench run's usage says why), and reported smallest first.
+SIZES=$(printf '%s\n' $SIZES | sort -n | paste -sd ' ')
+peer=()
+if [ -n "${DNSCONTROL:-}" ]; then
+  peer=(--dnscontrol "$DNSCONTROL" --dnscontrol-domains "${PEER_SIZES// /,}")
+fi
+"$out/mailform-bench" run --domains "${SIZES// /,}" --format "$FORMAT" --mailform "$out/mailform" --repeat "$REPEAT" "${peer[@]}" | tee "$out/all.txt" >&2
 
 # One row per step: seconds and peak MB at each size, then the growth of
 # the seconds from each size to the next.
 awk -v sizes="$SIZES" '
   BEGIN { n = split(sizes, size, " ") }
-  FNR == 1 { file++ }
+  /^# [0-9]+ domains, / { file++ }
   /^#/ || /^step / { next }
   {
     if (!($1 in seen)) { seen[$1] = 1; order[++steps] = $1 }
@@ -71,7 +73,7 @@ awk -v sizes="$SIZES" '
       }
       printf "\n"
     }
-  }' $(for n in $SIZES; do echo "$out/$n.txt"; done)
+  }' "$out/all.txt"
 
 for mb in 1024 4096; do
   "$out/mailform-bench" memtouch --mb "$mb" --step-mb 256 --write-mb 1024 --dir "$out" | sed 's/^/# memtouch: /'

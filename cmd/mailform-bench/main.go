@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/mailform-bench gen --domains 10000 --out /tmp/reseller
 //	go run ./cmd/mailform-bench run --domains 10000
+//	go run ./cmd/mailform-bench run --domains 10000,50000
 //	go run ./cmd/mailform-bench memtouch --mb 4096
 package main
 
@@ -17,7 +18,14 @@ import (
 )
 
 func main() {
-	app := &cli.App{
+	if err := newApp().Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "mailform-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func newApp() *cli.App {
+	return &cli.App{
 		Name:  "mailform-bench",
 		Usage: "generate a synthetic reseller and measure mailform on it",
 		Commands: []*cli.Command{
@@ -26,15 +34,13 @@ func main() {
 			memtouchCommand(),
 		},
 	}
-	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "mailform-bench:", err)
-		os.Exit(1)
-	}
 }
 
-func specFlags() []cli.Flag {
+// specFlags are the generator's flags, with domains the flag that gives
+// the number of domains.
+func specFlags(domains cli.Flag) []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "domains", Usage: "number of domains", Required: true},
+		domains,
 		&cli.IntFlag{Name: "mailboxes-per-domain", Value: 10, Usage: "mailboxes of each domain"},
 		&cli.IntFlag{Name: "aliases-per-domain", Value: 2, Usage: "aliases of each domain"},
 		&cli.StringFlag{Name: "format", Value: "hcl", Usage: "hcl or yaml"},
@@ -60,7 +66,7 @@ customer's other records (website, site verification, CAA, ACME). The DNS
 provider is zone files under DIR/zones and the backend the embedded SQLite,
 so "mailform apply DIR" needs no server. The same seed writes the same
 files.`,
-		Flags: append(specFlags(), &cli.StringFlag{Name: "out", Usage: "directory to write (must not exist or be empty)", Required: true}),
+		Flags: append(specFlags(&cli.IntFlag{Name: "domains", Usage: "number of domains", Required: true}), &cli.StringFlag{Name: "out", Usage: "directory to write (must not exist or be empty)", Required: true}),
 		Action: func(c *cli.Context) error {
 			out := c.String("out")
 			if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,7 +24,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "generate a reseller, then time each step of the real mailform binary on it",
-		UsageText: `mailform-bench run --domains N [--mailboxes-per-domain M] [--aliases-per-domain A] [--format hcl|yaml] [--mailform PATH] [--dir DIR]
+		UsageText: `mailform-bench run --domains N[,N...] [--mailboxes-per-domain M] [--aliases-per-domain A] [--format hcl|yaml] [--mailform PATH] [--dir DIR]
 
 Generates a reseller as gen does, then runs mailform on it, each step as a
 process of its own, and prints one line per step: its name, its wall-clock
@@ -37,6 +38,14 @@ seconds and its peak resident memory in MB.
   plan-1pct-change   plan after 1 % of the mailboxes changed (checked: the
                      plan has exactly those changes)
   apply-1pct-change  apply of that change (checked: the next plan is empty)
+
+With several sizes (--domains 10000,50000) a reseller is generated for
+each, and each run of a step is made at every size in turn before the
+next run starts: smallest first, then largest first, and so on. The speed
+of a machine wanders by a tenth or more from one minute to the next, and
+sizes measured minutes apart give a growth factor that measures that too.
+The lines of each size are printed when all are done, one block per size,
+smallest first; progress goes to standard error.
 
 With --dnscontrol, DNSControl plans the same zones in the same run, after
 the apply from empty and beside mailform's no-op plan: a project whose
@@ -52,14 +61,25 @@ the zones are put back as they were before it: generated again for the
 apply from empty, copied back for the apply of 1 %.
 
 Without --mailform the binary is built from this module first.`,
-		Flags: append(specFlags(),
+		Flags: append(specFlags(&cli.StringFlag{Name: "domains", Usage: "number of domains; several, comma-separated, are measured side by side", Required: true}),
 			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module)"},
 			&cli.StringFlag{Name: "dir", Usage: "where to generate (default: a temporary directory, removed afterwards)"},
 			&cli.StringFlag{Name: "dnscontrol", Usage: "also time the dnscontrol binary at `PATH` planning the same zones"},
+			&cli.StringFlag{Name: "dnscontrol-domains", Usage: "the sizes, comma-separated, at which --dnscontrol runs (default: all)"},
 			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each step; the median time is given"},
 		),
 		Action: func(c *cli.Context) error {
-			s := specOf(c)
+			sizes, err := parseSizes(c.String("domains"))
+			if err != nil {
+				return fmt.Errorf("--domains: %w", err)
+			}
+			slices.Sort(sizes)
+			peerSizes := sizes
+			if c.IsSet("dnscontrol-domains") {
+				if peerSizes, err = parseSizes(c.String("dnscontrol-domains")); err != nil {
+					return fmt.Errorf("--dnscontrol-domains: %w", err)
+				}
+			}
 			dir := c.String("dir")
 			if dir == "" {
 				tmp, err := os.MkdirTemp("", "mailform-bench-")
@@ -79,85 +99,147 @@ Without --mailform the binary is built from this module first.`,
 				}
 				defer os.RemoveAll(filepath.Dir(bin))
 			}
-			cfg := filepath.Join(dir, "config")
-			n, err := synth.Generate(cfg, s)
-			if err != nil {
-				return err
+			r := &runner{repeat: max(1, c.Int("repeat")), progress: c.App.ErrWriter}
+			if r.progress == nil {
+				r.progress = os.Stderr
 			}
-			w := c.App.Writer
-			fmt.Fprintf(w, "# %d domains, %d mailboxes, %d aliases, %d alias domains, %d tenants; %s; %s, %d CPUs\n",
-				n.Domains, n.Mailboxes, n.Aliases, n.AliasDomains, n.Tenants, s.Format, runtime.Version(), runtime.NumCPU())
-			fmt.Fprintln(w, "step seconds peak_rss_mb")
-			b := &bench{bin: bin, dir: cfg, w: w, repeat: max(1, c.Int("repeat"))}
-			if err := b.step("load+validate", 0, b.repeat, "validate", cfg); err != nil {
+			// Each size's lines are printed at the end, also when a step
+			// fails, so that what was measured is not lost.
+			defer func() {
+				for _, b := range r.benches {
+					c.App.Writer.Write(b.out.Bytes())
+				}
+			}()
+			for _, n := range sizes {
+				s := specOf(c)
+				s.Domains = n
+				root := filepath.Join(dir, strconv.Itoa(n))
+				b := &bench{bin: bin, root: root, dir: filepath.Join(root, "config"), spec: s}
+				counts, err := synth.Generate(b.dir, s)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&b.out, "# %d domains, %d mailboxes, %d aliases, %d alias domains, %d tenants; %s; %s, %d CPUs\n",
+					counts.Domains, counts.Mailboxes, counts.Aliases, counts.AliasDomains, counts.Tenants, s.Format, runtime.Version(), runtime.NumCPU())
+				fmt.Fprintln(&b.out, "step seconds peak_rss_mb")
+				r.benches = append(r.benches, b)
+			}
+			if err := r.step("load+validate", 0, "validate", "."); err != nil {
 				return err
 			}
 			// Before each run of the apply but the first, the backend and
 			// the zones are as the generator left them again.
-			b.reset = func() error {
-				for _, d := range []string{".mailform", "zones"} {
-					if err := os.RemoveAll(filepath.Join(cfg, d)); err != nil {
-						return err
+			r.each(func(b *bench) error {
+				b.reset = func() error {
+					for _, d := range []string{".mailform", "zones"} {
+						if err := os.RemoveAll(filepath.Join(b.dir, d)); err != nil {
+							return err
+						}
 					}
+					_, err := synth.Generate(b.dir, b.spec)
+					return err
 				}
-				_, err := synth.Generate(cfg, s)
+				return nil
+			})
+			if err := r.step("apply-from-empty", 0, "apply", "--auto-approve", "."); err != nil {
 				return err
 			}
-			if err := b.step("apply-from-empty", 0, b.repeat, "apply", "--auto-approve", cfg); err != nil {
-				return err
-			}
-			b.reset = nil
-			if err := b.step("noop-plan", 0, b.repeat, "plan", "--detailed-exitcode", cfg); err != nil {
+			r.each(func(b *bench) error { b.reset = nil; return nil })
+			if err := r.step("noop-plan", 0, "plan", "--detailed-exitcode", "."); err != nil {
 				return err
 			}
 			if peer := c.String("dnscontrol"); peer != "" {
-				if err := b.dnscontrol(peer, filepath.Join(dir, "dnscontrol")); err != nil {
+				err := r.each(func(b *bench) error {
+					if !slices.Contains(peerSizes, b.spec.Domains) {
+						return nil
+					}
+					return b.dnscontrol(peer, filepath.Join(b.root, "dnscontrol"))
+				})
+				if err != nil {
 					return err
 				}
 			}
 			// One mailbox changed.
-			one := s
-			one.ChangeOne, one.NoZones = true, true
-			n1, err := synth.Generate(cfg, one)
+			changed := map[*bench]string{}
+			err = r.each(func(b *bench) error {
+				one := b.spec
+				one.ChangeOne, one.NoZones = true, true
+				n, err := synth.Generate(b.dir, one)
+				changed[b] = n.ChangedAddress
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			if err := b.step("plan-one-change", 2, b.repeat, "plan", "--detailed-exitcode", cfg); err != nil {
+			if err := r.step("plan-one-change", 2, "plan", "--detailed-exitcode", "."); err != nil {
 				return err
 			}
-			if err := b.expect("Plan: 0 to add, 1 to change, 0 to destroy.", `~ mailbox "`+n1.ChangedAddress+`"`); err != nil {
+			err = r.each(func(b *bench) error {
+				return b.expect("Plan: 0 to add, 1 to change, 0 to destroy.", `~ mailbox "`+changed[b]+`"`)
+			})
+			if err != nil {
 				return err
 			}
 			// 1 % of the mailboxes changed.
-			pct := s
-			pct.ChangeEvery, pct.NoZones = 100, true
-			n2, err := synth.Generate(cfg, pct)
+			count := map[*bench]int{}
+			err = r.each(func(b *bench) error {
+				pct := b.spec
+				pct.ChangeEvery, pct.NoZones = 100, true
+				n, err := synth.Generate(b.dir, pct)
+				count[b] = n.Changed
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			if err := b.step("plan-1pct-change", 2, b.repeat, "plan", "--detailed-exitcode", cfg); err != nil {
+			if err := r.step("plan-1pct-change", 2, "plan", "--detailed-exitcode", "."); err != nil {
 				return err
 			}
-			if err := b.expect(fmt.Sprintf("Plan: 0 to add, %d to change, 0 to destroy.", n2.Changed)); err != nil {
+			err = r.each(func(b *bench) error {
+				return b.expect(fmt.Sprintf("Plan: 0 to add, %d to change, 0 to destroy.", count[b]))
+			})
+			if err != nil {
 				return err
 			}
 			// Before each run of the apply but the first, the backend and
 			// the zones are as they were before it again.
 			states := []string{".mailform", "zones"}
-			if err := snapshot(cfg, filepath.Join(dir, "before-1pct"), states); err != nil {
+			err = r.each(func(b *bench) error {
+				before := filepath.Join(b.root, "before-1pct")
+				b.reset = func() error { return snapshot(before, b.dir, states) }
+				return snapshot(b.dir, before, states)
+			})
+			if err != nil {
 				return err
 			}
-			b.reset = func() error { return snapshot(filepath.Join(dir, "before-1pct"), cfg, states) }
-			if err := b.step("apply-1pct-change", 0, b.repeat, "apply", "--auto-approve", cfg); err != nil {
+			if err := r.step("apply-1pct-change", 0, "apply", "--auto-approve", "."); err != nil {
 				return err
 			}
-			b.reset = nil
-			if err := b.expect(fmt.Sprintf("Apply complete: 0 added, %d changed, 0 destroyed.", n2.Changed)); err != nil {
-				return err
-			}
-			return b.check(0, "plan", "--detailed-exitcode", cfg)
+			return r.each(func(b *bench) error {
+				b.reset = nil
+				if err := b.expect(fmt.Sprintf("Apply complete: 0 added, %d changed, 0 destroyed.", count[b])); err != nil {
+					return err
+				}
+				return b.check(0, "plan", "--detailed-exitcode", ".")
+			})
 		},
 	}
+}
+
+// parseSizes reads a comma-separated list of numbers of domains.
+func parseSizes(list string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a number of domains: want a positive number, or several separated by commas (10000,50000)", f)
+		}
+		if slices.Contains(sizes, n) {
+			return nil, fmt.Errorf("%d is given twice", n)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
 }
 
 // snapshot copies the directories names of from into to, replacing them.
@@ -173,55 +255,117 @@ func snapshot(from, to string, names []string) error {
 	return nil
 }
 
-type bench struct {
-	bin, dir string
-	w        io.Writer
-	repeat   int          // runs of each step
-	reset    func() error // between two runs of a step: puts back what the step changed
-	last     string       // the last step's output
+// runner measures the steps at each size, the runs of a step at the
+// different sizes in turn.
+type runner struct {
+	benches  []*bench // one per size, smallest first
+	repeat   int      // runs of each step
+	progress io.Writer
 }
 
-// step runs mailform with args, runs times, checks its exit code and
-// prints the step's line: the median time, for a machine's speed wanders
-// from one run to the next by a tenth or more, and the highest peak
-// memory. With several runs, a comment line before it lists each run's
-// time.
-func (b *bench) step(name string, wantCode, runs int, args ...string) error {
-	var secs []float64
-	var rss float64
-	for i := range runs {
-		if i > 0 && b.reset != nil {
-			if err := b.reset(); err != nil {
-				return err
+// each calls fn for each size in turn, until it fails.
+func (r *runner) each(fn func(*bench) error) error {
+	for _, b := range r.benches {
+		if err := fn(b); err != nil {
+			return fmt.Errorf("%d domains: %w", b.spec.Domains, err)
+		}
+	}
+	return nil
+}
+
+// runOrder is the order of the sizes in the runs of a step: the smallest
+// first in the first run, the largest first in the next, and so on, so
+// that no size always runs right after the same other one (a run that has
+// just freed 2 GB leaves the next one memory the machine still holds).
+func runOrder(sizes, runs int) [][]int {
+	order := make([][]int, runs)
+	for i := range order {
+		for j := range sizes {
+			if i%2 == 0 {
+				order[i] = append(order[i], j)
+			} else {
+				order[i] = append(order[i], sizes-1-j)
 			}
 		}
-		// The files the step before wrote (the generator's, an apply's
-		// database and zones, a reset's copies) are written back before
-		// the clock starts, so that neither the writeback nor the wait
-		// for it counts as this step's time: at 50,000 domains that is
-		// over 1 GB.
-		syscall.Sync()
-		start := time.Now()
-		code, r, err := b.run(args...)
-		elapsed := time.Since(start).Seconds()
-		if err != nil {
-			return err
-		}
-		if code != wantCode {
-			return fmt.Errorf("%s: mailform %s exited %d, want %d:\n%s", name, strings.Join(args, " "), code, wantCode, tail(b.last))
-		}
-		secs, rss = append(secs, elapsed), max(rss, r)
 	}
-	if runs > 1 {
+	return order
+}
+
+// step runs mailform with args in each size's config directory, repeat
+// times at every size, the sizes taking turns, checks its exit code and
+// adds the step's line to each size's lines: the median time, for a
+// machine's speed wanders from one run to the next by a tenth or more,
+// and the highest peak memory. With several runs, a comment line before
+// it lists each run's time.
+func (r *runner) step(name string, wantCode int, args ...string) error {
+	secs := make([][]float64, len(r.benches))
+	rss := make([]float64, len(r.benches))
+	for i, order := range runOrder(len(r.benches), r.repeat) {
+		for _, j := range order {
+			b := r.benches[j]
+			if i > 0 && b.reset != nil {
+				if err := b.reset(); err != nil {
+					return err
+				}
+			}
+			s, m, err := b.timed(name, wantCode, args...)
+			if err != nil {
+				return err
+			}
+			secs[j], rss[j] = append(secs[j], s), max(rss[j], m)
+			fmt.Fprintf(r.progress, "# %d domains: %s run %d of %d: %.2f s, %.0f MB\n", b.spec.Domains, name, i+1, r.repeat, s, m)
+		}
+	}
+	for j, b := range r.benches {
+		b.report(name, secs[j], rss[j])
+	}
+	return nil
+}
+
+// bench is mailform measured at one size.
+type bench struct {
+	bin  string
+	root string       // the size's directory
+	dir  string       // its config, where mailform runs
+	spec synth.Spec   // what the generator wrote there
+	out  bytes.Buffer // its lines
+	// reset, between two runs of a step, puts back what the step changed.
+	reset func() error
+	last  string // the last step's output
+}
+
+// timed runs mailform with args once, timed, and checks its exit code.
+func (b *bench) timed(name string, wantCode int, args ...string) (secs, rssMB float64, err error) {
+	// The files the step before wrote (the generator's, an apply's
+	// database and zones, a reset's copies) are written back before the
+	// clock starts, so that neither the writeback nor the wait for it
+	// counts as this step's time: at 50,000 domains that is over 1 GB.
+	syscall.Sync()
+	start := time.Now()
+	code, rssMB, err := b.run(args...)
+	secs = time.Since(start).Seconds()
+	if err != nil {
+		return 0, 0, err
+	}
+	if code != wantCode {
+		return 0, 0, fmt.Errorf("%s: %s %s exited %d, want %d:\n%s", name, filepath.Base(b.bin), strings.Join(args, " "), code, wantCode, tail(b.last))
+	}
+	return secs, rssMB, nil
+}
+
+// report adds a step's line to the size's lines: the median of its runs'
+// times and their highest peak memory, after a comment line with each
+// run's time when there are several.
+func (b *bench) report(name string, secs []float64, rssMB float64) {
+	if len(secs) > 1 {
 		each := make([]string, len(secs))
 		for i, s := range secs {
 			each[i] = fmt.Sprintf("%.2f", s)
 		}
-		fmt.Fprintf(b.w, "# %s runs: %s\n", name, strings.Join(each, " "))
+		fmt.Fprintf(&b.out, "# %s runs: %s\n", name, strings.Join(each, " "))
 	}
-	slices.Sort(secs)
-	fmt.Fprintf(b.w, "%s %.2f %.0f\n", name, secs[len(secs)/2], rss)
-	return nil
+	secs = slices.Sorted(slices.Values(secs))
+	fmt.Fprintf(&b.out, "%s %.2f %.0f\n", name, secs[len(secs)/2], rssMB)
 }
 
 // dnscontrol times DNSControl's preview of the zones, as they are after
@@ -233,12 +377,16 @@ func (b *bench) dnscontrol(bin, dir string) error {
 	if _, err := writeDNSControl(filepath.Join(b.dir, "zones"), dir); err != nil {
 		return err
 	}
-	peer := &bench{bin: bin, dir: dir, w: b.w}
-	err := peer.step("dnscontrol-preview", 0, 1, "preview", "--config", filepath.Join(dir, "dnsconfig.js"), "--creds", filepath.Join(dir, "creds.json"))
-	if err == nil && !strings.Contains(peer.last, "Done. 0 corrections.") {
-		err = fmt.Errorf("dnscontrol finds changes in the zones mailform applied:\n%s", tail(peer.last))
+	peer := &bench{bin: bin, dir: dir}
+	secs, rss, err := peer.timed("dnscontrol-preview", 0, "preview", "--config", filepath.Join(dir, "dnsconfig.js"), "--creds", filepath.Join(dir, "creds.json"))
+	if err != nil {
+		return err
 	}
-	return err
+	if !strings.Contains(peer.last, "Done. 0 corrections.") {
+		return fmt.Errorf("dnscontrol finds changes in the zones mailform applied:\n%s", tail(peer.last))
+	}
+	b.report("dnscontrol-preview", []float64{secs}, rss)
+	return nil
 }
 
 // check runs mailform with args, untimed, and checks its exit code.
@@ -253,6 +401,7 @@ func (b *bench) check(wantCode int, args ...string) error {
 func (b *bench) run(args ...string) (code int, rssMB float64, err error) {
 	var out cappedOutput
 	cmd := exec.Command(b.bin, args...)
+	cmd.Dir = b.dir
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	b.last = out.String()
