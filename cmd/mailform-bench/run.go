@@ -129,7 +129,7 @@ Without --mailform the binary is built from this module first.`,
 			}
 			// Before each run of the apply but the first, the backend and
 			// the zones are as the generator left them again.
-			r.each(func(b *bench) error {
+			for _, b := range r.benches {
 				b.reset = func() error {
 					for _, d := range []string{".mailform", "zones"} {
 						if err := os.RemoveAll(filepath.Join(b.dir, d)); err != nil {
@@ -139,12 +139,13 @@ Without --mailform the binary is built from this module first.`,
 					_, err := synth.Generate(b.dir, b.spec)
 					return err
 				}
-				return nil
-			})
+			}
 			if err := r.step("apply-from-empty", 0, "apply", "--auto-approve", "."); err != nil {
 				return err
 			}
-			r.each(func(b *bench) error { b.reset = nil; return nil })
+			for _, b := range r.benches {
+				b.reset = nil
+			}
 			if err := r.step("noop-plan", 0, "plan", "--detailed-exitcode", "."); err != nil {
 				return err
 			}
