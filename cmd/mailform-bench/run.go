@@ -306,12 +306,12 @@ func (r *runner) step(name string, wantCode int, args ...string) error {
 			b := r.benches[j]
 			if i > 0 && b.reset != nil {
 				if err := b.reset(); err != nil {
-					return err
+					return fmt.Errorf("%d domains: %w", b.spec.Domains, err)
 				}
 			}
 			s, m, err := b.timed(name, wantCode, args...)
 			if err != nil {
-				return err
+				return fmt.Errorf("%d domains: %w", b.spec.Domains, err)
 			}
 			secs[j], rss[j] = append(secs[j], s), max(rss[j], m)
 			fmt.Fprintf(r.progress, "# %d domains: %s run %d of %d: %.2f s, %.0f MB\n", b.spec.Domains, name, i+1, r.repeat, s, m)
