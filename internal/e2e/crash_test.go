@@ -161,6 +161,35 @@ func TestConcurrentApplies(t *testing.T) {
 	planIsEmpty(t, nil, dirB, "of job B")
 }
 
+// Twenty first applies of one config at once, on a new database and zone
+// directory, a few times over: each sets up the schema or finds it set up,
+// then waits its turn for the apply lock. None fails, and the result is
+// what one apply makes.
+func TestConcurrentFirstApplies(t *testing.T) {
+	for name, open := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			for round := range 3 {
+				db := open(t)
+				data := newTenant(db, "default", "acme", 3)
+				data.Zones = filepath.Join(t.TempDir(), "zones")
+				dir := writeConfig(t, tenantConfig, data)
+				results := make([]result, 20)
+				var wg sync.WaitGroup
+				for i := range results {
+					wg.Go(func() { results[i] = mailform(t, nil, "apply", "--auto-approve", "--lock-timeout", "2m", dir) })
+				}
+				wg.Wait()
+				for i, r := range results {
+					if r.code != 0 {
+						t.Errorf("round %d, apply %d: exit %d\n%s%s", round+1, i+1, r.code, r.stdout, r.stderr)
+					}
+				}
+				planIsEmpty(t, nil, dir, fmt.Sprintf("after round %d", round+1))
+			}
+		})
+	}
+}
+
 // lockHeld reports whether an apply holds db's lock, the advisory lock
 // of key 0x6d61696c666f726d ("mailform").
 func lockHeld(t *testing.T, db servers.Database) bool {

@@ -65,9 +65,6 @@ func numberedPlaceholders(q string) string {
 // never write at the same time.
 const applyLockKey int64 = 0x6d61696c666f726d // "mailform"
 
-// migrateLockKey keeps two schema migrations of one database apart.
-const migrateLockKey = applyLockKey + 1
-
 // OpenPostgres connects to the PostgreSQL database of dsn (a postgres://
 // URL or key=value string), with password when the DSN holds none, and
 // brings its schema up to date.
@@ -134,6 +131,13 @@ func (b *Backend) lockPostgres(ctx context.Context, holder string, wait time.Dur
 	if err != nil {
 		conn.Close()
 		return nil, err
+	}
+	// The holder is kept in mf_meta, which a new database gets here: under
+	// the lock, so that two runners never create it at once.
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mf_meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, applyLockKey)
+		conn.Close()
+		return nil, fmt.Errorf("%s: lock: %w", b.where, err)
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO mf_meta (key, value) VALUES ('lock_holder', $1)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, holder); err != nil {

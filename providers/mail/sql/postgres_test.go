@@ -52,24 +52,13 @@ func TestPostgresMigrations(t *testing.T) {
 	}
 }
 
-// Two runners opening one new database at once both find it migrated.
+// Twenty runners opening one new database at once all find it set up.
 func TestPostgresConcurrentMigration(t *testing.T) {
-	name := servers.StartPostgres(t).NewDatabase(t)
-	errs := make(chan error, 4)
-	for range 4 {
-		go func() {
-			b, err := OpenPostgres(context.Background(), servers.StartPostgres(t).DSN(name), "", DefaultOwner)
-			if err == nil {
-				b.Close()
-			}
-			errs <- err
-		}()
-	}
-	for range 4 {
-		if err := <-errs; err != nil {
-			t.Error(err)
-		}
-	}
+	pg := servers.StartPostgres(t)
+	testConcurrentFirstOpen(t, 5, func() func() (*Backend, error) {
+		dsn := pg.DSN(pg.NewDatabase(t))
+		return func() (*Backend, error) { return OpenPostgres(context.Background(), dsn, "", DefaultOwner) }
+	})
 }
 
 // The advisory lock is one per database: a second owner waits for the

@@ -3,10 +3,13 @@ package sql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/mailform/mailform/providers/lock"
 	"github.com/mailform/mailform/providers/mail"
 )
 
@@ -218,72 +221,123 @@ const keptMaildir = `maildir <> domain || '/' || local_part || '/'`
 // SchemaVersion is the version of the schema this build writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
-// migrate brings the database to the current schema, one transaction per
-// step. A database newer than this build is refused rather than guessed at.
+// schemaLockWait is how long setting up or upgrading the schema waits for
+// the apply lock. Only a new or older database needs the lock; a set-up
+// takes well under a second, but the runner that made the schema may go on
+// to hold the lock for its whole apply.
+const schemaLockWait = 5 * time.Minute
+
+// migrate brings the database to the current schema. A database that is
+// current is only read. Otherwise the schema is set up under the apply
+// lock, in one transaction that reads the version again first: of several
+// runners opening a new database at once, one sets it up and the others
+// find it done. A database newer than this build is refused rather than
+// guessed at.
 func (b *Backend) migrate(ctx context.Context) error {
-	if b.dialect.name == "postgres" {
-		// Two runners opening a new database at once take turns.
-		conn, err := b.db.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey); err != nil {
-			return fmt.Errorf("lock for migration: %w", err)
-		}
-		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrateLockKey)
+	version, err := schemaVersion(ctx, b.db)
+	switch {
+	case err == nil && version == SchemaVersion():
+		return nil
+	case err == nil && version > SchemaVersion():
+		return newerSchema(version)
 	}
-	if _, err := b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mf_meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+	// A new database has no mf_meta yet, and one being set up may be
+	// locked: either way, the version is read again under the lock.
+	unlock, done, err := b.lockSchema(ctx)
+	if err != nil || done {
+		return err
+	}
+	defer unlock()
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mf_meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create mf_meta: %w", err)
 	}
-	version := 0
-	var v string
-	switch err := b.db.QueryRowContext(ctx, `SELECT value FROM mf_meta WHERE key = 'schema_version'`).Scan(&v); err {
-	case nil:
-		version, _ = strconv.Atoi(v)
-	case sql.ErrNoRows:
-	default:
-		return fmt.Errorf("read schema version: %w", err)
+	if version, err = schemaVersion(ctx, tx); err != nil {
+		return err
 	}
 	if version > SchemaVersion() {
-		return fmt.Errorf("the database has schema version %d, newer than this mailform knows (%d): upgrade mailform", version, SchemaVersion())
+		return newerSchema(version)
 	}
 	for _, m := range migrations {
 		if m.version <= version {
 			continue
-		}
-		tx, err := b.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
 		}
 		for _, stmt := range m.statements {
 			for k, v := range b.dialect.types {
 				stmt = strings.ReplaceAll(stmt, k, v)
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				tx.Rollback()
 				return fmt.Errorf("schema version %d: %w", m.version, err)
 			}
 		}
 		if m.data != nil {
 			if err := m.data(ctx, tx, b.dialect); err != nil {
-				tx.Rollback()
 				return fmt.Errorf("schema version %d: %w", m.version, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, b.dialect.rebind(`DELETE FROM mf_meta WHERE key = 'schema_version'`)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, b.dialect.rebind(`INSERT INTO mf_meta (key, value) VALUES ('schema_version', ?)`), strconv.Itoa(m.version)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("schema version %d: %w", m.version, err)
-		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mf_meta WHERE key = 'schema_version'`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, b.dialect.rebind(`INSERT INTO mf_meta (key, value) VALUES ('schema_version', ?)`), strconv.Itoa(SchemaVersion())); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("schema set-up: %w", err)
 	}
 	return nil
+}
+
+// lockSchema takes the apply lock to set up the schema. While another
+// holds it, the version is looked at between tries: done is true when
+// someone else brought the schema up to date meanwhile.
+func (b *Backend) lockSchema(ctx context.Context) (unlock func() error, done bool, err error) {
+	deadline := time.Now().Add(schemaLockWait)
+	for {
+		unlock, err := b.Lock(ctx, lock.Holder("mailform: schema set-up"), 0)
+		if err == nil {
+			return unlock, false, nil
+		}
+		if !errors.Is(err, lock.ErrHeld) || time.Now().After(deadline) {
+			return nil, false, fmt.Errorf("schema set-up: %w", err)
+		}
+		if v, err := schemaVersion(ctx, b.db); err == nil && v == SchemaVersion() {
+			return nil, true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// schemaVersion reads the schema's version: 0 for a database without
+// one. An error is a database that cannot be read, or one without mf_meta.
+func schemaVersion(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var v string
+	switch err := q.QueryRowContext(ctx, `SELECT value FROM mf_meta WHERE key = 'schema_version'`).Scan(&v); err {
+	case nil:
+	case sql.ErrNoRows:
+		return 0, nil
+	default:
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %q is not a version", v)
+	}
+	return n, nil
+}
+
+func newerSchema(version int) error {
+	return fmt.Errorf("the database has schema version %d, newer than this mailform knows (%d): upgrade mailform", version, SchemaVersion())
 }
 
 // writeSieveScripts gives the autoresponders stored before schema version

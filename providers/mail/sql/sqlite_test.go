@@ -49,6 +49,43 @@ func TestSQLiteMigrations(t *testing.T) {
 	}
 }
 
+// Twenty runners opening one new database at once all find it set up:
+// none fails on a table or column another has just made.
+func TestSQLiteConcurrentMigration(t *testing.T) {
+	testConcurrentFirstOpen(t, 10, func() func() (*Backend, error) {
+		path := filepath.Join(t.TempDir(), "mail.db")
+		return func() (*Backend, error) { return OpenSQLite(context.Background(), path, DefaultOwner) }
+	})
+}
+
+// testConcurrentFirstOpen opens a new database from twenty goroutines at
+// once, rounds times; newDatabase gives each round's opener.
+func testConcurrentFirstOpen(t *testing.T, rounds int, newDatabase func() func() (*Backend, error)) {
+	for round := range rounds {
+		open := newDatabase()
+		errs := make(chan error, 20)
+		for range 20 {
+			go func() {
+				b, err := open()
+				if err == nil {
+					var v int
+					v, err = schemaVersion(context.Background(), b.db)
+					if err == nil && v != SchemaVersion() {
+						err = fmt.Errorf("schema version %d after open, want %d", v, SchemaVersion())
+					}
+					b.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range 20 {
+			if err := <-errs; err != nil {
+				t.Errorf("round %d: %v", round+1, err)
+			}
+		}
+	}
+}
+
 // A database of schema version 1 gets the Sieve scripts of its
 // autoresponders when it is brought to version 2.
 func TestSQLiteMigrationWritesSieveScripts(t *testing.T) {
