@@ -120,6 +120,31 @@ func TestKillBetweenBackendAndZone(t *testing.T) {
 	planIsEmpty(t, nil, dir, "after the re-run")
 }
 
+// Killing apply while it writes a zone leaves the zone file as it was and
+// a temporary file beside it, which the next apply removes.
+func TestKillDuringZoneWrite(t *testing.T) {
+	db := servers.Database{SQLitePath: filepath.Join(t.TempDir(), "mail.db")}
+	data := newTenant(db, "default", "acme", 3)
+	data.Zones = filepath.Join(t.TempDir(), "zones")
+	dir := writeConfig(t, tenantConfig, data)
+	r := mailform(t, []string{"MAILFORM_FAULT=zonefile-temp-written"}, "apply", "--auto-approve", dir)
+	if r.code != -1 || !strings.Contains(r.stderr, "fault: killed at zonefile-temp-written") {
+		t.Fatalf("apply with a kill in the zone write: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	temps := func() []string {
+		m, _ := filepath.Glob(filepath.Join(data.Zones, ".mailform-*.zone.tmp"))
+		return m
+	}
+	if len(temps()) == 0 {
+		t.Fatal("the killed apply left no temporary zone file: the test kills at the wrong point")
+	}
+	mustApply(t, nil, dir)
+	if left := temps(); len(left) > 0 {
+		t.Errorf("the next apply left %v", left)
+	}
+	planIsEmpty(t, nil, dir, "after the re-run")
+}
+
 // Two runners applying different tenants of one PostgreSQL database (two
 // CI jobs) take turns: the second waits for the first's lock, and neither
 // touches the other's tenant.

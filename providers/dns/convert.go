@@ -38,7 +38,7 @@ func FromMiekg(zone string, rr mdns.RR) libdns.RR {
 		data = strings.TrimPrefix(rr.String(), h.String())
 	}
 	return libdns.RR{
-		Name: libdns.RelativeName(CanonicalName(h.Name), CanonicalName(zone)),
+		Name: RelativeName(CanonicalName(h.Name), CanonicalName(zone)),
 		TTL:  time.Duration(h.Ttl) * time.Second,
 		Type: mdns.TypeToString[h.Rrtype],
 		Data: data,
@@ -124,7 +124,7 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 		return rr, false
 	}
 	out := libdns.RR{
-		Name: libdns.RelativeName(CanonicalName(abs), CanonicalName(zone)),
+		Name: RelativeName(CanonicalName(abs), CanonicalName(zone)),
 		TTL:  time.Duration(secs) * time.Second,
 		Type: rr.Type,
 	}

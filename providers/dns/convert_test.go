@@ -94,3 +94,19 @@ func FuzzCanonicalName(f *testing.F) {
 		}
 	})
 }
+
+func TestRelativeName(t *testing.T) {
+	for _, c := range []struct{ fqdn, zone, want string }{
+		{"acme.example.", "acme.example.", "@"},
+		{"www.acme.example.", "acme.example.", "www"},
+		{"a.b.acme.example.", "acme.example.", "a.b"},
+		{"x.", "acme.example.", "x."},
+		{"evilacme.example.", "acme.example.", "evilacme.example."},
+		{"other.example.", "acme.example.", "other.example."},
+		{"com.", ".", "com"},
+	} {
+		if got := RelativeName(c.fqdn, c.zone); got != c.want {
+			t.Errorf("RelativeName(%q, %q) = %q, want %q", c.fqdn, c.zone, got, c.want)
+		}
+	}
+}

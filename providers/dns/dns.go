@@ -149,6 +149,24 @@ func Owner(zone string, rr libdns.RR) string {
 	return name
 }
 
+// RelativeName is a fully qualified, canonical name relative to a zone:
+// "@" for the apex, the labels below it, or the name itself, with its
+// final dot, when it is not in the zone. (libdns.RelativeName cuts the
+// zone's text off whatever ends with it: "x." and "evilacme.example."
+// would read as names in acme.example.)
+func RelativeName(fqdn, zone string) string {
+	switch {
+	case fqdn == zone:
+		return "@"
+	case zone == ".":
+		return strings.TrimSuffix(fqdn, ".")
+	}
+	if rel, ok := strings.CutSuffix(fqdn, "."+zone); ok {
+		return rel
+	}
+	return fqdn
+}
+
 // Line writes a record in zone-file syntax, absolute, for a zone.
 func Line(zone string, rr libdns.RR) string {
 	name := Owner(zone, rr)

@@ -117,7 +117,7 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 	p.owner = owner
 	typ, data := fastType(f[0]), f[1:]
 	rr := libdns.RR{
-		Name: libdns.RelativeName(dns.CanonicalName(owner), dns.CanonicalName(zone)),
+		Name: dns.RelativeName(dns.CanonicalName(owner), dns.CanonicalName(zone)),
 		TTL:  time.Duration(ttl) * time.Second,
 		Type: typ,
 	}
@@ -182,7 +182,7 @@ func (p *fastZone) record(zone string, f []string, implicit bool) (libdns.RR, *m
 // fields are read from the SOA itself.
 func soaRR(zone string, soa *mdns.SOA) libdns.RR {
 	return libdns.RR{
-		Name: libdns.RelativeName(dns.CanonicalName(soa.Hdr.Name), dns.CanonicalName(zone)),
+		Name: dns.RelativeName(dns.CanonicalName(soa.Hdr.Name), dns.CanonicalName(zone)),
 		TTL:  time.Duration(soa.Hdr.Ttl) * time.Second,
 		Type: "SOA",
 	}

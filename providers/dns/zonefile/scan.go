@@ -14,11 +14,12 @@ import (
 // lines holding nothing but blanks and comments. A record may span lines
 // within parentheses.
 type entry struct {
-	text     string // the lines, each ending in "\n"
-	record   bool
-	implicit bool      // a record whose owner is the previous record's (blank owner)
-	rr       libdns.RR // a record, in canonical form (dns.FromMiekg's; a SOA's without data)
-	soa      *mdns.SOA // the SOA record, whose serial apply raises
+	text      string // the lines, each ending in "\n"
+	record    bool
+	implicit  bool      // a record whose owner is the previous record's (blank owner)
+	openQuote bool      // a quoted string runs past the end of a line, which BIND refuses
+	rr        libdns.RR // a record, in canonical form (dns.FromMiekg's; a SOA's without data)
+	soa       *mdns.SOA // the SOA record, whose serial apply raises
 }
 
 // zoneText is a zone file as entries, so that records can be removed and
@@ -31,9 +32,18 @@ type zoneText struct {
 // parseZone reads a zone file. It keeps the text of every entry, and pairs
 // each record entry with its record. The files mailform writes, and most
 // others, are read by parseFast; a file it declines is read by miekg/dns.
+//
+// A file BIND would refuse to load is refused here too (see loadable):
+// mailform must never take a zone for fine that the name server does not
+// serve.
 func parseZone(zone, filename string, src string) (*zoneText, error) {
 	z := &zoneText{zone: zone, entries: splitEntries(src)}
+	line := 1
 	for _, e := range z.entries {
+		if e.openQuote {
+			return nil, fmt.Errorf("%s:%d: a quoted string runs past the end of its line (unbalanced quotes), which BIND refuses; write a line break in TXT data as \\010", filename, line)
+		}
+		line += strings.Count(e.text, "\n")
 		if e.record || !strings.HasPrefix(strings.TrimLeft(e.text, " \t"), "$") {
 			continue
 		}
@@ -41,10 +51,136 @@ func parseZone(zone, filename string, src string) (*zoneText, error) {
 			return nil, fmt.Errorf("%s: mailform cannot edit a zone file that uses %s; keep the mail records in a file without it", filename, strings.ToUpper(d[0]))
 		}
 	}
-	if parseFast(z) {
-		return z, nil
+	if !parseFast(z) {
+		if err := parseMiekg(z, filename, src); err != nil {
+			return nil, err
+		}
 	}
-	return z, parseMiekg(z, filename, src)
+	if err := z.loadable(); err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	return z, nil
+}
+
+// loadable checks what BIND checks when it loads a zone, beyond its
+// syntax: one SOA, at the apex; NS records at the apex; no CNAME beside
+// other data; an address for every name server inside the zone. Records
+// outside the zone are left alone, as BIND ignores them.
+func (z *zoneText) loadable() error {
+	soas, apexNS := 0, false
+	types := map[string]map[string]bool{} // owner, fully qualified → its types
+	var nsTargets []string
+	for _, e := range z.entries {
+		if !e.record {
+			continue
+		}
+		owner := dns.Owner(z.zone, e.rr)
+		if !inZone(owner, z.zone) {
+			continue
+		}
+		if types[owner] == nil {
+			types[owner] = map[string]bool{}
+		}
+		types[owner][e.rr.Type] = true
+		if err := checkNames(owner, e); err != nil {
+			return err
+		}
+		switch {
+		case e.soa != nil && owner != z.zone:
+			return fmt.Errorf("SOA record of %s is not at the top of zone %s", owner, z.zone)
+		case e.soa != nil:
+			soas++
+		case e.rr.Type == "NS" && owner == z.zone:
+			// A delegation's name servers lacking glue BIND only warns of.
+			apexNS = true
+			nsTargets = append(nsTargets, e.rr.Data)
+		}
+	}
+	switch {
+	case soas == 0:
+		return fmt.Errorf("zone %s has no SOA record", z.zone)
+	case soas > 1:
+		return fmt.Errorf("zone %s has %d SOA records; it takes one", z.zone, soas)
+	case !apexNS:
+		return fmt.Errorf("zone %s has no NS records at its apex", z.zone)
+	}
+	for owner, ts := range types {
+		if ts["CNAME"] && len(ts) > 1 && !onlyDNSSECBesideCNAME(ts) {
+			return fmt.Errorf("%s has a CNAME and other data, which BIND refuses", owner)
+		}
+	}
+	for _, ns := range nsTargets {
+		if inZone(ns, z.zone) && !types[ns]["A"] && !types[ns]["AAAA"] {
+			return fmt.Errorf("name server %s is inside zone %s and has no address record (A or AAAA) there", ns, z.zone)
+		}
+	}
+	return nil
+}
+
+// checkNames refuses the names BIND's check-names refuses in a primary
+// zone, its default: the owner of an address or MX record, and the target
+// of an MX, NS or SRV record or the SOA's primary, must be host names.
+func checkNames(owner string, e *entry) error {
+	var target string
+	switch e.rr.Type {
+	case "A", "AAAA", "MX":
+		if !hostName(owner, true) {
+			return fmt.Errorf("%s is not a host name, which BIND requires of the owner of a %s record (check-names): use letters, digits and inner hyphens", owner, e.rr.Type)
+		}
+	}
+	switch e.rr.Type {
+	case "MX", "NS", "SRV":
+		f := strings.Fields(e.rr.Data)
+		target = f[len(f)-1]
+	case "SOA":
+		target = e.soa.Ns
+	default:
+		return nil
+	}
+	if !hostName(dns.CanonicalName(target), false) {
+		return fmt.Errorf("%s %s: %s is not a host name, which BIND requires of its target (check-names): use letters, digits and inner hyphens", owner, e.rr.Type, target)
+	}
+	return nil
+}
+
+// hostName reports whether a fully qualified name is a host name as BIND
+// checks it: labels of letters, digits and hyphens, starting and ending
+// with a letter or digit; with wildcard, "*" may be the first label.
+func hostName(name string, wildcard bool) bool {
+	if name == "." {
+		return true
+	}
+	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
+	if wildcard && labels[0] == "*" {
+		labels = labels[1:]
+	}
+	for _, l := range labels {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// inZone reports whether a fully qualified, lower-case name is the zone's
+// apex or below it.
+func inZone(name, zone string) bool {
+	return name == zone || strings.HasSuffix(name, "."+zone)
+}
+
+// onlyDNSSECBesideCNAME: a CNAME may stand beside its own signatures.
+func onlyDNSSECBesideCNAME(types map[string]bool) bool {
+	for t := range types {
+		if t != "CNAME" && t != "RRSIG" && t != "NSEC" && t != "KEY" {
+			return false
+		}
+	}
+	return true
 }
 
 // parseMiekg pairs the entries with the records miekg/dns parses from the
@@ -90,6 +226,7 @@ func splitEntries(src string) []*entry {
 	start := 0
 	depth, inQuote, escaped, inComment := 0, false, false, false
 	content := false // the entry has something besides blanks and comments
+	broken := false  // a quoted string of the entry ran past a line's end
 	flush := func(end int) {
 		text := src[start:end]
 		start = end
@@ -101,6 +238,7 @@ func splitEntries(src string) []*entry {
 		}
 		block = append(block, entry{text: text})
 		e := &block[len(block)-1]
+		e.openQuote, broken = broken, false
 		trimmed := strings.TrimLeft(text, " \t")
 		if content && !strings.HasPrefix(trimmed, "$") {
 			e.record = true
@@ -126,6 +264,14 @@ func splitEntries(src string) []*entry {
 		case inQuote:
 			if c == '"' {
 				inQuote = false
+			} else if c == '\n' {
+				// The entry ends here, as BIND's lexer would: the file is
+				// refused for it.
+				broken = true
+				inQuote = false
+				if depth == 0 {
+					flush(i + 1)
+				}
 			}
 		case c == '"':
 			inQuote, content = true, true
@@ -150,11 +296,12 @@ func splitEntries(src string) []*entry {
 }
 
 // records returns the zone's records as libdns.RR, relative to the zone,
-// without the SOA.
+// without the SOA, and without records outside the zone, which a name
+// server ignores.
 func (z *zoneText) records() []libdns.RR {
 	out := make([]libdns.RR, 0, len(z.entries))
 	for _, e := range z.entries {
-		if e.record && e.soa == nil {
+		if e.record && e.soa == nil && !strings.HasSuffix(e.rr.Name, ".") {
 			out = append(out, e.rr)
 		}
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/libdns/libdns"
 	mdns "github.com/miekg/dns"
 
+	"github.com/mailform/mailform/internal/fault"
 	"github.com/mailform/mailform/providers"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/lock"
@@ -173,6 +174,11 @@ func (p *Provider) CreateZone(_ context.Context, zone string) error {
 		return fmt.Errorf("zone %s already exists", zone)
 	}
 	z := fqdn(zone)
+	for _, ns := range p.nameservers {
+		if inZone(fqdn(ns), z) {
+			return fmt.Errorf("zone %s: name server %s is inside the zone, where it needs an address record that mailform does not write; create the zone by hand, with that record", zone, ns)
+		}
+	}
 	contact := p.hostmaster
 	if contact == "" {
 		contact = "hostmaster@" + strings.TrimSuffix(z, ".")
@@ -202,7 +208,7 @@ func (p *Provider) CreateZone(_ context.Context, zone string) error {
 // write replaces a zone file by renaming a complete new one over it.
 func (p *Provider) write(zone, text string) error {
 	path := p.Path(zone)
-	tmp, err := os.CreateTemp(p.dir, ".mailform-*.zone.tmp")
+	tmp, err := os.CreateTemp(p.dir, tempPattern)
 	if err != nil {
 		return err
 	}
@@ -231,6 +237,7 @@ func (p *Provider) write(zone, text string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	fault.Point("zonefile-temp-written")
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
@@ -252,9 +259,26 @@ func NextSerial(old uint32, now time.Time) uint32 {
 	return old + 1
 }
 
-// Lock keeps a second mailform apply out of this zone directory.
+// tempPattern names the file a zone is written to before it is renamed
+// over the zone's.
+const tempPattern = ".mailform-*.zone.tmp"
+
+// Lock keeps a second mailform apply out of this zone directory. Holding
+// it, it removes the temporary files an apply killed while writing left
+// behind: no other writer can be at work.
 func (p *Provider) Lock(ctx context.Context, holder string, wait time.Duration) (func() error, error) {
-	return lock.File(ctx, filepath.Join(p.dir, ".mailform.lock"), "zone directory "+p.dir, holder, wait)
+	unlock, err := lock.File(ctx, filepath.Join(p.dir, ".mailform.lock"), "zone directory "+p.dir, holder, wait)
+	if err != nil {
+		return nil, err
+	}
+	left, _ := filepath.Glob(filepath.Join(p.dir, tempPattern))
+	for _, f := range left {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			unlock()
+			return nil, fmt.Errorf("zone directory %s: remove what a killed apply left: %w", p.dir, err)
+		}
+	}
+	return unlock, nil
 }
 
 // SetRecords makes each input rrset hold exactly the given records.

@@ -274,3 +274,51 @@ func TestWritersSideBySide(t *testing.T) {
 		}
 	}
 }
+
+// The temporary file of a zone written by an apply that was killed is
+// removed by the next apply, when it takes the lock; a zone's own file
+// stays.
+func TestLockRemovesTempFiles(t *testing.T) {
+	p, path := newZone(t, handWritten)
+	left := filepath.Join(filepath.Dir(path), ".mailform-123.zone.tmp")
+	if err := os.WriteFile(left, []byte("half a zone"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := p.Lock(context.Background(), "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("the temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the zone file is gone: %v", err)
+	}
+}
+
+// A zone whose name servers lie inside it needs their addresses, which
+// mailform does not write: it is not created.
+func TestCreateZoneRefusesNameServerInside(t *testing.T) {
+	p := New(t.TempDir(), []string{"ns1.acme.example"}, "")
+	err := p.CreateZone(context.Background(), "acme.example.")
+	if err == nil || !strings.Contains(err.Error(), "inside the zone") {
+		t.Errorf("CreateZone: %v", err)
+	}
+}
+
+// Records outside the zone are what BIND ignores: they are not read as
+// records of the zone, however their names end.
+func TestOutOfZoneRecordsIgnored(t *testing.T) {
+	z, err := parseZone("acme.example.", "f", soaNS+"x. IN A 192.0.2.1\nevilacme.example. IN A 192.0.2.2\nwww IN A 192.0.2.3\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []libdns.RR{
+		{Name: "@", TTL: time.Hour, Type: "NS", Data: "ns1.example.net."},
+		{Name: "www", TTL: time.Hour, Type: "A", Data: "192.0.2.3"},
+	}
+	if diff := cmp.Diff(want, z.records()); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
