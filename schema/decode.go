@@ -175,6 +175,9 @@ func (d *decoder) single(e *entry, f *field, fv reflect.Value, et reflect.Type) 
 // HCL, mailboxes: {info: {…}} in YAML.
 func (d *decoder) labelled(e *entry, f *field, fv reflect.Value, et reflect.Type) {
 	add := func(name string, nameRange hcl.Range, body *node) {
+		if !d.plainText(name, nameRange, f.name+" name", false) {
+			return
+		}
 		ptr := reflect.New(et)
 		spec := specOf(et)
 		ptr.Elem().Field(spec.label.index).SetString(name)
@@ -354,6 +357,9 @@ func (d *decoder) value(n *node, f *field, fv reflect.Value, nd *Node, key strin
 			mismatch()
 			return
 		}
+		if !d.plainText(n.str, n.rng(), f.name, f.lines) {
+			return
+		}
 		fv.SetString(n.str)
 	case t.Kind() == reflect.Int:
 		i, ok := wholeNumber(n)
@@ -404,12 +410,46 @@ func wholeNumber(n *node) (int64, bool) {
 	return i, true
 }
 
+// plainText refuses control characters in a string: a line break, a NUL
+// or an escape sequence in a name, a DNS value or a subject would reach a
+// zone file, a mail header or a terminal as it is. A text of lines
+// (multiline) may hold line breaks and tabs.
+func (d *decoder) plainText(s string, rng hcl.Range, what string, lines bool) bool {
+	c, at := controlChar(s, lines)
+	if at < 0 {
+		return true
+	}
+	detail := "Write it on one line, with printable characters only."
+	if lines {
+		detail = "Line breaks and tabs are allowed here; other control characters are not."
+	}
+	d.errorf(rng, detail, "%s holds the control character %U at byte %d", what, c, at)
+	return false
+}
+
+// controlChar finds the first control character of s (C0, DEL, C1, and
+// the Unicode line and paragraph separators), allowing line breaks and
+// tabs in a text of lines; at is -1 when there is none.
+func controlChar(s string, lines bool) (c rune, at int) {
+	for i, r := range s {
+		switch {
+		case lines && (r == '\n' || r == '\r' || r == '\t'):
+		case r < 0x20, r >= 0x7f && r < 0xa0, r == '\u2028', r == '\u2029':
+			return r, i
+		}
+	}
+	return 0, -1
+}
+
 // secret decodes a password or credential. A literal is accepted only where
 // a crypt hash is expected, and only when it is one; nothing here ever puts
 // the value into a diagnostic.
 func (d *decoder) secret(n *node, f *field, fv reflect.Value) {
 	switch n.kind {
 	case kindRef:
+		if !d.plainText(n.str, n.rng(), n.refFunc()+"()", false) {
+			return
+		}
 		s := Secret{Kind: SecretEnv, Ref: n.str}
 		if n.file {
 			s.Kind = SecretFile
@@ -447,6 +487,9 @@ func (d *decoder) setting(e *entry, fv reflect.Value) {
 	s := &Setting{Range: n.rng()}
 	switch n.kind {
 	case kindString:
+		if !d.plainText(n.str, n.rng(), e.key, false) {
+			return
+		}
 		s.Kind, s.String = SettingString, n.str
 	case kindNumber:
 		i, ok := wholeNumber(n)
@@ -458,6 +501,9 @@ func (d *decoder) setting(e *entry, fv reflect.Value) {
 	case kindBool:
 		s.Kind, s.Bool = SettingBool, n.boolean
 	case kindRef:
+		if !d.plainText(n.str, n.rng(), n.refFunc()+"()", false) {
+			return
+		}
 		sec := Secret{Kind: SecretEnv, Ref: n.str}
 		if n.file {
 			sec.Kind = SecretFile
@@ -468,6 +514,9 @@ func (d *decoder) setting(e *entry, fv reflect.Value) {
 		for _, item := range n.items {
 			if item.kind != kindString {
 				d.errorf(item.rng(), "Write a list of strings.", "%s must be a list of strings", e.key)
+				return
+			}
+			if !d.plainText(item.str, item.rng(), e.key, false) {
 				return
 			}
 			s.List = append(s.List, item.str)

@@ -196,6 +196,11 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 		return cfg, diags
 	}
 	c := &checker{report: report{diags}, cfg: cfg, files: files}
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Subject != nil {
+			c.refused = append(c.refused, d)
+		}
+	}
 	c.normalize()
 	sortModel(cfg)
 	c.resolve()
@@ -283,8 +288,9 @@ type checker struct {
 	cfg   *Config
 	files []string
 
-	noPlatform bool       // the platform block is missing, already reported
-	moves      []*Mailbox // mailboxes with moved_from, for tenants to check
+	noPlatform bool            // the platform block is missing, already reported
+	refused    hcl.Diagnostics // the decoder's errors, at values it left empty
+	moves      []*Mailbox      // mailboxes with moved_from, for tenants to check
 }
 
 // report collects diagnostics; the decoder and the checker both add to one.
@@ -306,6 +312,17 @@ func (r *report) add(sev hcl.DiagnosticSeverity, rng hcl.Range, detail, summary 
 
 func (c *checker) problem(rng hcl.Range, p *problem) {
 	c.errorf(rng, p.detail, "%s", p.summary)
+}
+
+// reported tells whether the decoder refused the value at rng: it is
+// left empty, and is not reported again as empty.
+func (c *checker) reported(rng hcl.Range) bool {
+	for _, d := range c.refused {
+		if d.Subject.Filename == rng.Filename && d.Subject.Start == rng.Start {
+			return true
+		}
+	}
+	return false
 }
 
 // top is where a diagnostic about the whole directory points: the start of

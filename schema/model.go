@@ -14,8 +14,9 @@ import (
 //	mf:",label"                the block's label
 //	mf:",remain"               every other attribute, checked per provider type
 //
-// with options required, secret (a reference only) and hash (a crypt hash or
-// a reference). doc:"…" describes the field in the JSON Schema, and js:"…"
+// with options required, secret (a reference only), hash (a crypt hash or
+// a reference) and multiline (a text of lines; every other string is one
+// line without control characters). doc:"…" describes the field in the JSON Schema, and js:"…"
 // adds bounds there (minimum=, maximum=, maxItems=).
 //
 // Optional values are pointers, nil when the config does not set them; the
@@ -423,7 +424,7 @@ type Forward struct {
 type Autoresponder struct {
 	Node    `mf:"-"`
 	Subject string `mf:"subject,required" doc:"Subject of the reply."`
-	Body    string `mf:"body,required" doc:"Text of the reply."`
+	Body    string `mf:"body,required,multiline" doc:"Text of the reply."`
 	Start   *Date  `mf:"start" doc:"First day (\"2026-08-01\") or moment (RFC 3339) of replying."`
 	End     *Date  `mf:"end" doc:"Last day or moment of replying."`
 }

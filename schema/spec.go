@@ -35,6 +35,7 @@ type field struct {
 	kind     fieldKind
 	required bool
 	secret   secretPolicy
+	lines    bool // a text of lines: line breaks and tabs are allowed
 	doc      string
 	index    int
 	typ      reflect.Type
@@ -89,6 +90,8 @@ func specOf(t reflect.Type) *structSpec {
 				f.secret = secretRefOnly
 			case opt == "hash":
 				f.secret = secretHashRef
+			case opt == "multiline":
+				f.lines = true
 			case strings.HasPrefix(opt, "yaml="):
 				f.yamlName = strings.TrimPrefix(opt, "yaml=")
 			default:

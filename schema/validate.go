@@ -32,7 +32,7 @@ func (c *checker) tenants(x *index) {
 	ts := c.cfg.Tenants
 	subs := make([]checker, len(ts))
 	parallel.Each(len(ts), 0, func(i int) {
-		subs[i] = checker{cfg: c.cfg, files: c.files, noPlatform: c.noPlatform}
+		subs[i] = checker{cfg: c.cfg, files: c.files, noPlatform: c.noPlatform, refused: c.refused}
 		subs[i].tenant(ts[i], x)
 	})
 	for i := range subs {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -179,7 +180,7 @@ func (c *checker) record(d *Domain, r *Record) {
 		c.errorf(r.At("ttl"), "Use 30 to 604800 seconds.", "record TTL %d is out of range", *r.TTL)
 	}
 	if typ == "" || r.Value == "" {
-		if r.Value == "" && r.Node.Has("value") {
+		if r.Value == "" && r.Node.Has("value") && !c.reported(r.At("value")) {
 			c.errorf(r.At("value"), "Write the record data, such as \"203.0.113.10\" for an A record.", "record value is empty")
 		}
 		return
@@ -192,13 +193,31 @@ func (c *checker) record(d *Domain, r *Record) {
 	if typ == "TXT" {
 		data = QuoteTXT(r.Value)
 	}
-	rr, err := dns.NewRR(fmt.Sprintf("%s 3600 IN %s %s", fqdn, typ, data))
-	if err != nil || rr == nil {
-		why := "it is empty"
-		if err != nil {
-			why = strings.TrimPrefix(err.Error(), "dns: ")
-		}
+	rr, err := ParseRR(fmt.Sprintf("%s 3600 IN %s %s", fqdn, typ, data))
+	if err != nil {
+		why := strings.TrimPrefix(err.Error(), "dns: ")
 		c.errorf(r.At("value"), fmt.Sprintf("It does not parse as %s data (%s). %s", typ, why, recordExample(typ)), "record value %q is not valid %s data", r.Value, typ)
+		return
+	}
+	// BIND checks host names in a primary zone (check-names), and refuses
+	// the whole zone for one record that fails.
+	if (typ == "A" || typ == "AAAA" || typ == "MX") && name != "@" && !IsHostName(name, true) {
+		c.errorf(r.At("name"), "Name servers refuse a zone whose address and MX records are owned by names that are not host names: use letters, digits and inner hyphens (www, mail-2).",
+			"record name %q cannot own a %s record", r.Name, typ)
+		return
+	}
+	var target string
+	switch x := rr.(type) {
+	case *dns.MX:
+		target = x.Mx
+	case *dns.SRV:
+		target = x.Target
+	case *dns.NS:
+		target = x.Ns
+	}
+	if target != "" && !IsHostName(target, false) {
+		c.errorf(r.At("value"), "Name servers refuse a zone whose MX, SRV or NS records point to names that are not host names: use letters, digits and inner hyphens.",
+			"%s target %s is not a host name", typ, target)
 		return
 	}
 	sel := DefaultDKIMSelector
@@ -219,6 +238,31 @@ func (c *checker) record(d *Domain, r *Record) {
 	}
 }
 
+// IsHostName reports whether a name, fully qualified or not, is a host
+// name as name servers check it (BIND's check-names): labels of letters,
+// digits and hyphens, starting and ending with a letter or digit; the
+// root "." is one. With wildcard, the first label may be "*".
+func IsHostName(name string, wildcard bool) bool {
+	if name == "." {
+		return true
+	}
+	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
+	if wildcard && labels[0] == "*" {
+		labels = labels[1:]
+	}
+	for _, l := range labels {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func relName(name, zone string) string {
 	n := strings.TrimSuffix(strings.TrimSuffix(name, zone), ".")
 	if n == "" {
@@ -227,19 +271,73 @@ func relName(name, zone string) string {
 	return n
 }
 
-var txtEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+// ParseRR parses exactly one resource record written on one line of
+// zone-file syntax. Unlike dns.NewRR, which reads the first record and
+// drops what follows it, it refuses whatever the record would not hold:
+// a line break, a comment, parentheses, a second record or a directive.
+// A value it accepts is taken whole.
+func ParseRR(line string) (dns.RR, error) {
+	inQuote, escaped := false, false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c < 0x20 && c != '\t' || c == 0x7f:
+			return nil, fmt.Errorf("control character %U in the record", rune(c))
+		case escaped:
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == ';':
+			return nil, errors.New("a comment (;) outside quotes: write it in quotes, or leave it out")
+		case c == '(' || c == ')':
+			return nil, errors.New("parentheses outside quotes: write the record on one line without them")
+		}
+	}
+	zp := dns.NewZoneParser(strings.NewReader(line), "", "")
+	zp.SetIncludeAllowed(false)
+	rr, ok := zp.Next()
+	if err := zp.Err(); err != nil {
+		return nil, err
+	}
+	if !ok || rr == nil {
+		return nil, errors.New("it is empty")
+	}
+	if extra, more := zp.Next(); more || zp.Err() != nil {
+		if err := zp.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("a second record follows: %s", extra)
+	}
+	return rr, nil
+}
 
-// QuoteTXT turns TXT text into zone-file data: quoted, with quotes and
-// backslashes escaped, in strings of at most 255 bytes.
+// QuoteTXT turns TXT text into zone-file data: quoted, in strings of at
+// most 255 bytes, with quotes and backslashes escaped and every byte that
+// is not printable ASCII written as \DDD (RFC 1035 §5.1), so that no
+// text can end the line or the string it is written in.
 func QuoteTXT(s string) string {
 	var b strings.Builder
-	esc := txtEscaper
 	for first := true; first || len(s) > 0; first = false {
 		n := min(len(s), 255)
 		if !first {
 			b.WriteByte(' ')
 		}
-		b.WriteString(`"` + esc.Replace(s[:n]) + `"`)
+		b.WriteByte('"')
+		for i := 0; i < n; i++ {
+			switch c := s[i]; {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c < 0x20 || c >= 0x7f:
+				fmt.Fprintf(&b, "\\%03d", c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		b.WriteByte('"')
 		s = s[n:]
 	}
 	return b.String()

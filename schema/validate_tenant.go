@@ -260,8 +260,8 @@ func (c *checker) mailbox(t *Tenant, d *Domain, m *Mailbox, x *index) {
 		c.moves = append(c.moves, m) // checked once every tenant is (see tenants)
 	}
 	if a := m.Autoresponder; a != nil {
-		if strings.TrimSpace(a.Subject) == "" || strings.ContainsAny(a.Subject, "\r\n") {
-			c.errorf(a.At("subject"), "Write a one-line subject, such as \"Out of office\".", "autoresponder subject must be one non-empty line")
+		if strings.TrimSpace(a.Subject) == "" && !c.reported(a.At("subject")) {
+			c.errorf(a.At("subject"), "Write a one-line subject, such as \"Out of office\".", "autoresponder subject is empty")
 		}
 		if strings.TrimSpace(a.Body) == "" {
 			c.errorf(a.At("body"), "Write the text of the reply.", "autoresponder body is empty")

@@ -46,7 +46,7 @@ FUZZTIME=${FUZZTIME:-20s}
 if [ "$FUZZTIME" != "0" ]; then
   # Minimising a new input takes up to a minute by default and stalls a
   # short run; two seconds is plenty for inputs this small.
-  for pair in schema:FuzzLoadHCL schema:FuzzLoadYAML schema:FuzzFormat schema:FuzzFastHCL schema:FuzzHashMatchers schema:FuzzNameMatchers providers/dns:FuzzNormalize providers/dns:FuzzCanonicalName providers/dns/zonefile:FuzzParseZone reconcile:FuzzDecodeBody; do
+  for pair in schema:FuzzLoadHCL schema:FuzzLoadYAML schema:FuzzFormat schema:FuzzFastHCL schema:FuzzHashMatchers schema:FuzzNameMatchers providers/dns:FuzzNormalize providers/dns:FuzzCanonicalName providers/dns:FuzzTXTRoundTrip providers/dns/zonefile:FuzzParseZone reconcile/render:FuzzMarkdown reconcile:FuzzDecodeBody; do
     pkg=./${pair%%:*} target=${pair#*:}
     echo "== fuzz $target ($FUZZTIME)"
     # go test -fuzz can end with "context deadline exceeded" when the time

@@ -11,6 +11,8 @@ import (
 
 	"github.com/libdns/libdns"
 	mdns "github.com/miekg/dns"
+
+	"github.com/mailform/mailform/schema"
 )
 
 // FromMiekg converts a parsed record into a libdns.RR relative to zone, in
@@ -47,12 +49,9 @@ func FromMiekg(zone string, rr mdns.RR) libdns.RR {
 
 // ToMiekg parses a libdns.RR of zone.
 func ToMiekg(zone string, rr libdns.RR) (mdns.RR, error) {
-	parsed, err := mdns.NewRR(Line(zone, rr))
+	parsed, err := schema.ParseRR(Line(zone, rr))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s %q: %w", rr.Name, rr.Type, rr.Data, err)
-	}
-	if parsed == nil {
-		return nil, fmt.Errorf("%s %s: empty record", rr.Name, rr.Type)
 	}
 	return parsed, nil
 }

@@ -110,3 +110,42 @@ func TestRelativeName(t *testing.T) {
 		}
 	}
 }
+
+// A TXT text of any bytes is written on one line of zone-file syntax and
+// read back as it was: no text ends its string or its line, or adds a
+// directive.
+func FuzzTXTRoundTrip(f *testing.F) {
+	for _, s := range []string{"", "v=spf1 -all", `a"b\c`, "hello\n$INCLUDE /etc/passwd", "x\r\ny", "nul\x00", "é ü 日本", "\\065", strings.Repeat("ab;", 200), `"; $ORIGIN evil.test.`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		line := Line("acme.example.", libdns.RR{Name: "x", TTL: time.Hour, Type: "TXT", Data: text})
+		if strings.ContainsAny(line, "\n\r") {
+			t.Fatalf("the line for %q holds a line break: %q", text, line)
+		}
+		rr, err := ToMiekg("acme.example.", libdns.RR{Name: "x", TTL: time.Hour, Type: "TXT", Data: text})
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		back := FromMiekg("acme.example.", rr)
+		if back.Data != text || back.Name != "x" || back.Type != "TXT" {
+			t.Fatalf("%q came back as %+v", text, back)
+		}
+	})
+}
+
+// Line never writes a line break, whatever a record holds.
+func TestLineHasNoBreak(t *testing.T) {
+	for _, rr := range []libdns.RR{
+		{Name: "x", TTL: time.Hour, Type: "A", Data: "192.0.2.7\n$INCLUDE /etc/passwd"},
+		{Name: "x\n$ORIGIN evil.", TTL: time.Hour, Type: "CNAME", Data: "t.evil.test.\r$ORIGIN evil.test."},
+		{Name: "x", TTL: time.Hour, Type: "TXT", Data: "hello\n$INCLUDE /etc/passwd"},
+	} {
+		if line := Line("acme.example.", rr); strings.ContainsAny(line, "\n\r") {
+			t.Errorf("Line(%+v) = %q", rr, line)
+		}
+		if _, err := ToMiekg("acme.example.", rr); rr.Type != "TXT" && err == nil {
+			t.Errorf("ToMiekg took %+v", rr)
+		}
+	}
+}

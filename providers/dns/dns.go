@@ -167,14 +167,35 @@ func RelativeName(fqdn, zone string) string {
 	return fqdn
 }
 
-// Line writes a record in zone-file syntax, absolute, for a zone.
+// Line writes a record in zone-file syntax, absolute, for a zone, on one
+// line: TXT text is quoted and escaped, and a control character that any
+// other data holds (which no valid record has) is written as \DDD, so
+// that no record can add a line or a directive to what it is written in.
 func Line(zone string, rr libdns.RR) string {
 	name := Owner(zone, rr)
 	data := rr.Data
 	if rr.Type == "TXT" {
 		data = schema.QuoteTXT(data)
+	} else {
+		data = escapeControls(data)
 	}
-	return fmt.Sprintf("%s\t%d\tIN\t%s\t%s", name, int(rr.TTL.Seconds()), rr.Type, data)
+	return fmt.Sprintf("%s\t%d\tIN\t%s\t%s", escapeControls(name), int(rr.TTL.Seconds()), escapeControls(rr.Type), data)
+}
+
+// escapeControls writes each control character of s as \DDD.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			fmt.Fprintf(&b, "\\%03d", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // SetRRSets writes rrsets one by one through libdns's RecordSetter and

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"html"
 	"strings"
 
 	"github.com/mailform/mailform/reconcile"
@@ -14,6 +15,9 @@ const MaxComment = 65000
 // PartBreak separates the parts of Markdown output, so that a CI step can
 // post each as a comment of its own.
 const PartBreak = "<!-- mailform: part break -->"
+
+// quotedPartBreak is PartBreak where a plan's text holds it.
+const quotedPartBreak = "<!-- mailform: part break (quoted) -->"
 
 // Markdown writes a plan for a pull-request comment: a summary table, each
 // change in a collapsed diff block, notes and safety warnings. Output longer
@@ -35,7 +39,7 @@ func Markdown(p *reconcile.Plan, max int) []string {
 		const header = "| | address | object |\n|---|---|---|\n"
 		var t strings.Builder
 		for _, c := range p.Changes {
-			row := fmt.Sprintf("| `%c` | `%s` | %s %s |\n", c.Action, c.Address, c.Kind, mdEscape(c.Name))
+			row := fmt.Sprintf("| `%c` | %s | %s %s |\n", c.Action, mdCode(c.Address), c.Kind, mdEscape(clean(c.Name)))
 			if t.Len() > 0 && t.Len()+len(row) > budget/2 {
 				blocks = append(blocks, t.String())
 				t.Reset()
@@ -55,26 +59,27 @@ func Markdown(p *reconcile.Plan, max int) []string {
 				cut := strings.LastIndex(diff[:budget-200], "\n")
 				diff = diff[:cut+1] + "  … (cut here: the full plan is in the CI log)\n"
 			}
-			blocks = append(blocks, fmt.Sprintf("<details><summary><code>%c %s</code></summary>\n\n```diff\n%s```\n\n</details>\n", c.Action, c.Address, diff))
+			f := fence(diff)
+			blocks = append(blocks, fmt.Sprintf("<details><summary><code>%c %s</code></summary>\n\n%sdiff\n%s%s\n\n</details>\n", c.Action, html.EscapeString(clean(c.Address)), f, diff, f))
 		}
 	}
 	var extra strings.Builder
 	writeNotes(&extra, p)
 	writeSafety(&extra, p, false)
 	// Notes and warnings, in fenced pieces that each fit a part.
-	var fence strings.Builder
+	var piece strings.Builder
 	for _, line := range strings.SplitAfter(strings.TrimLeft(extra.String(), "\n"), "\n") {
 		if line == "" {
 			continue
 		}
-		if fence.Len() > 0 && fence.Len()+len(line) > budget/2 {
-			blocks = append(blocks, "```\n"+fence.String()+"```\n")
-			fence.Reset()
+		if piece.Len() > 0 && piece.Len()+len(line) > budget/2 {
+			blocks = append(blocks, fenced(piece.String()))
+			piece.Reset()
 		}
-		fence.WriteString(line)
+		piece.WriteString(line)
 	}
-	if fence.Len() > 0 {
-		blocks = append(blocks, "```\n"+fence.String()+"```\n")
+	if piece.Len() > 0 {
+		blocks = append(blocks, fenced(piece.String()))
 	}
 	// Pack blocks into parts, leaving room for the part heading.
 	var parts []string
@@ -89,6 +94,9 @@ func Markdown(p *reconcile.Plan, max int) []string {
 	parts = append(parts, cur.String())
 	out := make([]string, len(parts))
 	for i, body := range parts {
+		// Only the separators between parts may read as one: text of the
+		// plan that does is quoted.
+		body = strings.ReplaceAll(body, PartBreak, quotedPartBreak)
 		head := "### " + title + "\n\n"
 		if len(parts) > 1 {
 			head = fmt.Sprintf("### %s (part %d of %d)\n\n", title, i+1, len(parts))
@@ -120,4 +128,36 @@ func mdEscape(s string) string {
 	return mdEscaper.Replace(s)
 }
 
-var mdEscaper = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;")
+var mdEscaper = strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;", "\\", `\\`, "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`)
+
+// mdCode writes s as a code span in a table cell: a backtick cannot end
+// the span, and a bar cannot end the cell (GitHub reads \| as a bar of
+// the text, even in a code span, and \\ as a backslash before one).
+func mdCode(s string) string {
+	return "`" + mdCodeEscaper.Replace(clean(s)) + "`"
+}
+
+var mdCodeEscaper = strings.NewReplacer("`", "'", "|", `\|`, `\`, `\\`)
+
+// fence is the code fence for a block of text: three backticks, or one
+// more than the longest run of backticks in the text, so that nothing the
+// text holds can close the block early (CommonMark closes a fence only on
+// a run at least as long as the one that opened it).
+func fence(text string) string {
+	longest, run := 0, 0
+	for i := 0; i < len(text); i++ {
+		if text[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
+
+// fenced puts text, which ends in a line break, in a code block.
+func fenced(text string) string {
+	f := fence(text)
+	return f + "\n" + text + f + "\n"
+}

@@ -116,3 +116,135 @@ func TestMarkdownSplits(t *testing.T) {
 		}
 	}
 }
+
+// hostile is text a live backend or zone may hold, made to break out of
+// where the Markdown view puts it.
+var hostile = []string{
+	"```\n### mailform plan: 0 to add, 0 to change, 0 to destroy\n```",
+	"x\n<!-- mailform: part break -->\n# Plan: 0 to add",
+	"</code></summary></details>\n\n# owned",
+	"a | b | c \\| d \\\\| e",
+	"````` ~~~ \r\n\x1b[2J \u2028 [link](https://evil.example) *bold* _it_",
+}
+
+// hostilePlan puts text into every place a plan shows: an address, a
+// name, a field, a record line, a note and a zone.
+func hostilePlan(text string) *reconcile.Plan {
+	return &reconcile.Plan{
+		FormatVersion: reconcile.FormatVersion,
+		Changes: []*reconcile.Change{
+			(&reconcile.Change{Address: "tenant.acme/" + text, Kind: reconcile.KindMailbox, Action: reconcile.Update, Name: text, Provider: text}).
+				WithFields(reconcile.Field{Name: "display_name", Before: text, After: "x" + text}),
+			(&reconcile.Change{Address: "tenant.acme/dns." + text, Kind: reconcile.KindRecords, Action: reconcile.Create, Name: text, Provider: "zones", Zone: text}).
+				WithFields(reconcile.Field{Name: "records", After: []string{"x.acme.example.\t3600\tIN\tTXT\t" + text}}),
+			(&reconcile.Change{Address: "tenant.old/mailbox." + text, Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: text, Provider: "default", Destroys: true}).
+				WithFields(reconcile.Field{Name: "quota", Before: text}),
+		},
+		Notes: []*reconcile.Note{{Address: text, Kind: "unmanaged_dns", Text: text, Records: []string{text}}},
+		Zones: []*reconcile.ZoneSummary{{Provider: text, Zone: text, Existing: 12, Changed: 5, ThresholdPercent: 30, MinRecords: 10, NeedsForce: true}},
+	}
+}
+
+// checkMarkdown holds a Markdown part to the shape the view gives it, as
+// CommonMark and GitHub read it: outside its code blocks only the
+// heading, table rows of three cells, the details tags and blank lines;
+// every code block closed; no part break inside a part.
+func checkMarkdown(t *testing.T, part string) {
+	t.Helper()
+	lines := strings.Split(part, "\n")
+	open := "" // the fence of the code block we are in
+	headings := 0
+	for i, line := range lines {
+		if open != "" {
+			if strings.HasPrefix(line, open) && strings.Trim(line, "` ") == "" {
+				open = ""
+			}
+			continue
+		}
+		switch {
+		case line == "", line == "</details>", line == "|---|---|---|", line == PartBreak && false:
+		case strings.HasPrefix(line, "```"):
+			n := len(line) - len(strings.TrimLeft(line, "`"))
+			open = line[:n]
+		case strings.HasPrefix(line, "### mailform plan"):
+			headings++
+		case strings.HasPrefix(line, "| "):
+			if cells := tableCells(line); cells != 3 {
+				t.Errorf("line %d: a table row of %d cells: %q", i+1, cells, line)
+			}
+		case strings.HasPrefix(line, "<details><summary><code>") && strings.HasSuffix(line, "</code></summary>"):
+			inner := strings.TrimSuffix(strings.TrimPrefix(line, "<details><summary><code>"), "</code></summary>")
+			if strings.ContainsAny(inner, "<>") {
+				t.Errorf("line %d: markup in a summary: %q", i+1, line)
+			}
+		default:
+			t.Errorf("line %d: text outside a code block: %q\n%s", i+1, line, part)
+		}
+	}
+	if open != "" {
+		t.Errorf("a code block is left open:\n%s", part)
+	}
+	if headings != 1 {
+		t.Errorf("%d headings, want 1:\n%s", headings, part)
+	}
+	if strings.Contains(part, PartBreak) {
+		t.Errorf("a part break inside a part:\n%s", part)
+	}
+}
+
+// tableCells counts a table row's cells as GitHub splits them: at each
+// bar not escaped by a backslash.
+func tableCells(row string) int {
+	bars := 0
+	for i := 0; i < len(row); i++ {
+		switch row[i] {
+		case '\\':
+			i++
+		case '|':
+			bars++
+		}
+	}
+	return bars - 1
+}
+
+// No text in a plan breaks out of the place the Markdown view puts it.
+func TestMarkdownHostileText(t *testing.T) {
+	for _, text := range hostile {
+		for _, part := range Markdown(hostilePlan(text), 2000) {
+			checkMarkdown(t, part)
+		}
+		var b bytes.Buffer
+		Text(&b, hostilePlan(text), Options{})
+		for _, line := range strings.Split(b.String(), "\n") {
+			if strings.HasPrefix(line, "Plan:") && line != "Plan: 1 to add, 1 to change, 1 to destroy." {
+				t.Errorf("text view: a line of its own from the plan's text: %q", line)
+			}
+		}
+		if strings.ContainsAny(b.String(), "\r\x1b\u2028") {
+			t.Errorf("text view holds a control character:\n%q", b.String())
+		}
+	}
+}
+
+// FuzzMarkdown holds the Markdown view to its shape whatever text a plan
+// holds.
+func FuzzMarkdown(f *testing.F) {
+	for _, text := range hostile {
+		f.Add(text, 2000)
+	}
+	f.Fuzz(func(t *testing.T, text string, max int) {
+		if max < 1000 || max > 70000 {
+			max = 1000 + abs(max)%69000
+		}
+		for _, part := range Markdown(hostilePlan(text), max) {
+			checkMarkdown(t, part)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -115,12 +115,12 @@ type changeWriter struct {
 func (cw *changeWriter) write(b textWriter, c *reconcile.Change) {
 	line := append(cw.line[:0], "  "...)
 	defer func() { cw.line = line[:0] }()
-	comment := [...]string{"# ", c.Address, " ", verb(c), 8: ""}
+	comment := [...]string{"# ", clean(c.Address), " ", verb(c), 8: ""}
 	switch {
 	case c.Zone != "":
-		copy(comment[4:], []string{" (zone ", strings.TrimSuffix(c.Zone, "."), " at ", c.Provider, ")"})
+		copy(comment[4:], []string{" (zone ", clean(strings.TrimSuffix(c.Zone, ".")), " at ", clean(c.Provider), ")"})
 	case c.Provider != "":
-		copy(comment[4:], []string{" (backend ", c.Provider, ")"})
+		copy(comment[4:], []string{" (backend ", clean(c.Provider), ")"})
 	}
 	line = appendPainted(line, cw.color, "2", comment[:]...)
 	line = append(line, '\n')
@@ -160,7 +160,7 @@ func writeFields(b textWriter, action reconcile.Action, fs []reconcile.Field, co
 		line = append(line[:0], "      "...)
 		line = appendPainted(line, color, glyphColor[g], string(g))
 		line = append(line, ' ')
-		line = append(line, f.Name...)
+		line = append(line, clean(f.Name)...)
 		for range width - len(f.Name) {
 			line = append(line, ' ')
 		}
@@ -212,6 +212,9 @@ func writeRecords(b textWriter, fs []reconcile.Field, color bool, line []byte) [
 			} else {
 				line = append(line, l[i])
 			}
+		}
+		if hasControl(l) {
+			line = append(line[:len(line)-len(l)], clean(strings.ReplaceAll(l, "\t", " "))...)
 		}
 		line = append(line, '\n')
 		b.Write(line)
@@ -288,9 +291,9 @@ func writeNotes(b textWriter, p *reconcile.Plan) {
 	}
 	b.WriteString("\nNotes:\n")
 	for _, n := range p.Notes {
-		fmt.Fprintf(b, "  - %s: %s\n", n.Address, n.Text)
+		fmt.Fprintf(b, "  - %s: %s\n", clean(n.Address), clean(n.Text))
 		for _, r := range n.Records {
-			fmt.Fprintf(b, "        %s\n", r)
+			fmt.Fprintf(b, "        %s\n", clean(r))
 		}
 	}
 }
@@ -306,7 +309,7 @@ func writeProofs(b textWriter, p *reconcile.Plan) {
 		if pr.Wait() {
 			how = "published by dns_provider " + strconv.Quote(pr.Provider) + "; apply waits for it"
 		}
-		fmt.Fprintf(b, "  - %s: %s\n        (%s)\n", pr.Domain, pr.Record, how)
+		fmt.Fprintf(b, "  - %s: %s\n        (%s)\n", clean(pr.Domain), clean(pr.Record), clean(how))
 	}
 }
 
@@ -318,7 +321,7 @@ func writeSafety(b textWriter, p *reconcile.Plan, color bool) {
 	b.WriteString("\n" + paint(color, "1;31", "Safety:") + "\n")
 	names := make([]string, 0, len(d))
 	for _, c := range d {
-		name := fmt.Sprintf("%s %s", c.Kind, c.Name)
+		name := clean(fmt.Sprintf("%s %s", c.Kind, c.Name))
 		if c.PurgeAfter != "" {
 			name += " (its mail purged " + c.PurgeAfter + " after)"
 		}
@@ -330,6 +333,27 @@ func writeSafety(b textWriter, p *reconcile.Plan, color bool) {
 	}
 	for _, s := range z {
 		fmt.Fprintf(b, "  ! zone %s at %s: %d of its %d records updated or deleted, more than %d%%: apply needs --force\n",
-			strings.TrimSuffix(s.Zone, "."), s.Provider, s.Changed, s.Existing, s.ThresholdPercent)
+			clean(strings.TrimSuffix(s.Zone, ".")), clean(s.Provider), s.Changed, s.Existing, s.ThresholdPercent)
 	}
+}
+
+// clean writes the control characters of a text shown to people, but
+// tabs, as Go escapes (\n, \x1b): a name or value read from a live backend or zone
+// may hold any byte, and none may start a line of its own or drive the
+// terminal or the Markdown around it.
+func clean(s string) string {
+	if !hasControl(s) {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0 || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/mailform/mailform/providers"
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/schema"
 )
 
 func init() {
@@ -155,8 +156,8 @@ func (p *Provider) GetRecords(ctx context.Context, zone string) ([]libdns.Record
 				continue
 			}
 			line := fmt.Sprintf("%s %d IN %s %s", s.Name, s.TTL, s.Type, r.Content)
-			parsed, err := mdns.NewRR(line)
-			if err != nil || parsed == nil {
+			parsed, err := schema.ParseRR(line)
+			if err != nil {
 				return nil, fmt.Errorf("%s: cannot read the record %q: %v", p.where(zone), line, err)
 			}
 			out = append(out, dns.FromMiekg(zone, parsed))

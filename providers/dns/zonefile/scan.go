@@ -8,6 +8,7 @@ import (
 	mdns "github.com/miekg/dns"
 
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/schema"
 )
 
 // entry is one logical entry of a zone file: a record, a directive, or
@@ -124,7 +125,7 @@ func checkNames(owner string, e *entry) error {
 	var target string
 	switch e.rr.Type {
 	case "A", "AAAA", "MX":
-		if !hostName(owner, true) {
+		if !schema.IsHostName(owner, true) {
 			return fmt.Errorf("%s is not a host name, which BIND requires of the owner of a %s record (check-names): use letters, digits and inner hyphens", owner, e.rr.Type)
 		}
 	}
@@ -137,34 +138,10 @@ func checkNames(owner string, e *entry) error {
 	default:
 		return nil
 	}
-	if !hostName(dns.CanonicalName(target), false) {
+	if !schema.IsHostName(target, false) {
 		return fmt.Errorf("%s %s: %s is not a host name, which BIND requires of its target (check-names): use letters, digits and inner hyphens", owner, e.rr.Type, target)
 	}
 	return nil
-}
-
-// hostName reports whether a fully qualified name is a host name as BIND
-// checks it: labels of letters, digits and hyphens, starting and ending
-// with a letter or digit; with wildcard, "*" may be the first label.
-func hostName(name string, wildcard bool) bool {
-	if name == "." {
-		return true
-	}
-	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
-	if wildcard && labels[0] == "*" {
-		labels = labels[1:]
-	}
-	for _, l := range labels {
-		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // inZone reports whether a fully qualified, lower-case name is the zone's
