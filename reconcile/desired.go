@@ -165,12 +165,12 @@ func (b *builder) password(hash, ref *schema.Secret, n *schema.Node) mail.Passwo
 		return mail.HashPassword(hash.Hash)
 	case hash != nil:
 		v, err := b.env.Resolve(b.cfg.Dir, *hash)
-		if err == nil && schema.HashScheme(v) == "" {
-			err = fmt.Errorf("the secret %s holds is not a crypt hash mailform accepts", hash)
-		}
 		if err != nil {
 			b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: err.Error(),
 				Detail: "password_hash takes a crypt hash such as {SHA512-CRYPT}$6$…; to give the plaintext, use password instead.", Subject: n.At("password_hash").Ptr(), Extra: schema.Sensitive{}})
+		} else if d := schema.CheckReferencedHash(n.At("password_hash"), *hash, v); d != nil {
+			d.Detail += " To give the plaintext instead, use password = " + hash.String() + "."
+			b.diags = append(b.diags, d)
 		}
 		return mail.HashPassword(v)
 	case ref != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -417,6 +418,42 @@ func TestMissingSecretAtPlan(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// A hash given by reference is checked as a literal one is, at plan time:
+// the diagnostic names the reference and where it is written, never the
+// value.
+func TestMalformedHashByReference(t *testing.T) {
+	for value, summary := range map[string]string{
+		"{SHA512-CRYPT}not-a-crypt-hash": `password_hash: env("MAILFORM_BAD_HASH") does not hold a valid crypt hash`,
+		"{PLAIN}hunter2":                 `password_hash: env("MAILFORM_BAD_HASH") holds a plaintext password, not a crypt hash`,
+		"{NOPE}x":                        `password_hash: env("MAILFORM_BAD_HASH") holds a hash of a scheme mailform does not accept`,
+	} {
+		env := map[string]string{"MAILFORM_BAD_HASH": value}
+		for k, v := range fullEnv {
+			env[k] = v
+		}
+		s := newSession(t, "testdata/full", env)
+		s.edit(`password_hash = "{SHA512-CRYPT}$6$5ab62dd47c81c15e$rdfseFDLhtCkR4t7z/zICIAwissrbNU1Le1PCZnGOaZY0BYfC8RHnAvjUWg2LMSl160ZBrCAOPa8T1caGXUCX/"`,
+			`password_hash = env("MAILFORM_BAD_HASH")`)
+		cfg, checksum, provs := s.open()
+		_, _, diags, err := MakePlan(s.ctx, cfg, checksum, s.environment(), provs, PlanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range diags {
+			got = append(got, fmt.Sprintf("%s:%d:%d: %s", filepath.Base(d.Subject.Filename), d.Subject.Start.Line, d.Subject.Start.Column, d.Summary))
+		}
+		if diff := cmp.Diff([]string{"main.hcl:67:23: " + summary}, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", value, diff)
+		}
+		var out strings.Builder
+		schema.WriteDiagnostics(&out, diags, nil, false)
+		if strings.Contains(out.String(), value) || strings.Contains(out.String(), "hunter2") {
+			t.Errorf("the diagnostic shows the value:\n%s", out.String())
+		}
 	}
 }
 

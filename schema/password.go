@@ -188,6 +188,26 @@ func contains(list []string, s string) bool {
 
 const hashHelp = `Accepted: {SHA512-CRYPT}$6$…, {SHA256-CRYPT}$5$…, {BLF-CRYPT}$2y$…, {MD5-CRYPT}$1$… (or CRYPT-MD5, for imports), {ARGON2ID}$argon2id$…, {SSHA512}…; the bare $6$… forms too. Make one with: doveadm pw -s SHA512-CRYPT.`
 
+// CheckReferencedHash checks the crypt hash a password_hash reference
+// holds as a literal one is checked, and says what is wrong naming the
+// reference, never the value; nil when the hash is accepted.
+func CheckReferencedHash(rng hcl.Range, ref Secret, hash string) *hcl.Diagnostic {
+	p := checkHash(hash)
+	if p == hashOK {
+		return nil
+	}
+	d := hashDiagnostic(rng, "password_hash", p)
+	switch p {
+	case hashPlaintext:
+		d.Summary = fmt.Sprintf("password_hash: %s holds a plaintext password, not a crypt hash", ref)
+	case hashUnknownScheme:
+		d.Summary = fmt.Sprintf("password_hash: %s holds a hash of a scheme mailform does not accept", ref)
+	default:
+		d.Summary = fmt.Sprintf("password_hash: %s does not hold a valid crypt hash", ref)
+	}
+	return d
+}
+
 // hashDiagnostic reports a bad password_hash without showing it.
 func hashDiagnostic(rng hcl.Range, name string, p hashProblem) *hcl.Diagnostic {
 	if p == hashPlaintext {
