@@ -18,8 +18,8 @@ type Config struct {
 	Name     string
 	Type     string
 	Settings map[string]*schema.Setting
-	Dir      string             // the config directory, for relative paths
-	Env      schema.Environment // resolves env() and file() settings
+	Access   schema.Access      // the config directory, for relative paths, and what env() and file() may read
+	Env      schema.Environment // resolves env() settings
 }
 
 // String is a string setting, or def.
@@ -60,7 +60,7 @@ func (c Config) Path(key, def string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p
 	}
-	return filepath.Join(c.Dir, p)
+	return filepath.Join(c.Access.Dir, p)
 }
 
 // Secret resolves a setting that holds a secret, or a plain string.
@@ -70,7 +70,7 @@ func (c Config) Secret(key string) (string, error) {
 	case s == nil:
 		return "", nil
 	case s.Kind == schema.SettingSecret:
-		v, err := c.Env.Resolve(c.Dir, *s.Secret)
+		v, err := c.Env.Resolve(c.Access, *s.Secret)
 		if err != nil {
 			return "", fmt.Errorf("%s %q: %s: %w", c.Type, c.Name, key, err)
 		}

@@ -22,7 +22,7 @@ func applied(b *testing.B, n int) (*schema.Config, *Desired, *Providers) {
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
-	env := schema.Environment{LookupEnv: os.LookupEnv, ReadFile: os.ReadFile}
+	env := schema.Environment{LookupEnv: os.LookupEnv}
 	ctx := context.Background()
 	provs, err := Open(ctx, cfg, env)
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -110,14 +108,10 @@ func (b *builder) domain(st *mail.State, t *schema.Tenant, d *schema.Domain) {
 	if cu := d.Customization; cu != nil {
 		md.CustomHostname, md.CustomTitle = cu.Hostname, cu.Title
 		if cu.Logo != "" {
-			path := cu.Logo
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(b.cfg.Dir, path)
-			}
-			logo, err := os.ReadFile(path)
+			logo, err := b.cfg.Access.Read(cu.Logo, schema.MaxLogoFile)
 			if err != nil {
 				b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("logo %s cannot be read", cu.Logo),
-					Detail: "The path is relative to the config directory.", Subject: cu.At("logo").Ptr()})
+					Detail: "It was read when the config was validated: it changed since. The path is relative to the config directory.", Subject: cu.At("logo").Ptr()})
 			}
 			sum := sha256.Sum256(logo)
 			md.Logo, md.LogoSHA256 = logo, hex.EncodeToString(sum[:])
@@ -164,7 +158,7 @@ func (b *builder) password(hash, ref *schema.Secret, n *schema.Node) mail.Passwo
 	case hash != nil && hash.Kind == schema.SecretHash:
 		return mail.HashPassword(hash.Hash)
 	case hash != nil:
-		v, err := b.env.Resolve(b.cfg.Dir, *hash)
+		v, err := b.env.Resolve(b.cfg.Access, *hash)
 		if err != nil {
 			b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: err.Error(),
 				Detail: "password_hash takes a crypt hash such as {SHA512-CRYPT}$6$…; to give the plaintext, use password instead.", Subject: n.At("password_hash").Ptr(), Extra: schema.Sensitive{}})
@@ -174,7 +168,7 @@ func (b *builder) password(hash, ref *schema.Secret, n *schema.Node) mail.Passwo
 		}
 		return mail.HashPassword(v)
 	case ref != nil:
-		v, err := b.env.Resolve(b.cfg.Dir, *ref)
+		v, err := b.env.Resolve(b.cfg.Access, *ref)
 		if err != nil || v == "" {
 			if err == nil {
 				err = fmt.Errorf("the secret %s holds is empty", ref)

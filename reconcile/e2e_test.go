@@ -65,7 +65,7 @@ type session struct {
 	ctx context.Context
 }
 
-var fullEnv = map[string]string{"BRAND_PM": "brand-pm-secret", "ACME_INFO": "info-secret", "SHOP_PW": "shop-secret", "ACME_RELAY": "relay-secret"}
+var fullEnv = map[string]string{"MAILFORM_BRAND_PM": "brand-pm-secret", "MAILFORM_ACME_INFO": "info-secret", "MAILFORM_SHOP_PW": "shop-secret", "MAILFORM_ACME_RELAY": "relay-secret"}
 
 func newSession(t *testing.T, config string, env map[string]string) *session {
 	e := map[string]string{}
@@ -76,7 +76,7 @@ func newSession(t *testing.T, config string, env map[string]string) *session {
 }
 
 func (s *session) environment() schema.Environment {
-	return schema.Environment{LookupEnv: func(k string) (string, bool) { v, ok := s.env[k]; return v, ok }, ReadFile: os.ReadFile}
+	return schema.Environment{LookupEnv: func(k string) (string, bool) { v, ok := s.env[k]; return v, ok }}
 }
 
 // edit rewrites the config's main.hcl.
@@ -181,7 +181,7 @@ func addresses(p *Plan) []string {
 func TestExamplesConverge(t *testing.T) {
 	for _, ex := range []string{"../examples/quickstart/hcl", "../examples/quickstart/yaml", "../examples/relay/hcl"} {
 		t.Run(ex, func(t *testing.T) {
-			s := newSession(t, ex, map[string]string{"SHOPCO_RELAY_WEBSITE": "a", "SHOPCO_RELAY_NEWSLETTER": "b"})
+			s := newSession(t, ex, map[string]string{"MAILFORM_SHOPCO_RELAY_WEBSITE": "a", "MAILFORM_SHOPCO_RELAY_NEWSLETTER": "b"})
 			if p := s.apply(false, false); p.Empty() {
 				t.Fatal("the first plan is empty")
 			}
@@ -272,7 +272,7 @@ func TestSecretsCompareByVerifying(t *testing.T) {
 	s := newSession(t, "testdata/full", fullEnv)
 	s.apply(false, false)
 	s.converged()
-	s.env["ACME_INFO"] = "a-new-secret"
+	s.env["MAILFORM_ACME_INFO"] = "a-new-secret"
 	p, _ := s.plan()
 	if diff := cmp.Diff([]string{"~ tenant.acme/domain.acme.example/mailbox.info"}, addresses(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
@@ -289,7 +289,7 @@ func TestDestroyNeedsPermission(t *testing.T) {
 	s := newSession(t, "testdata/full", fullEnv)
 	s.apply(false, false)
 	s.edit(`mailbox "shop" {
-      password = env("SHOP_PW")
+      password = env("MAILFORM_SHOP_PW")
     }`, ``)
 	p, _ := s.plan()
 	err := p.Check(false, false)
@@ -401,7 +401,7 @@ func TestDiffIsDeterministic(t *testing.T) {
 // A missing secret is reported at its place when planning, not when
 // validating.
 func TestMissingSecretAtPlan(t *testing.T) {
-	s := newSession(t, "testdata/full", map[string]string{"BRAND_PM": "x"})
+	s := newSession(t, "testdata/full", map[string]string{"MAILFORM_BRAND_PM": "x"})
 	cfg, checksum, provs := s.open()
 	_, _, diags, err := MakePlan(s.ctx, cfg, checksum, s.environment(), provs, PlanOptions{})
 	if err != nil {
@@ -412,9 +412,9 @@ func TestMissingSecretAtPlan(t *testing.T) {
 		got = append(got, filepath.Base(d.Subject.Filename)+": "+d.Summary)
 	}
 	want := []string{
-		"main.hcl: environment variable ACME_INFO is not set",
-		"main.hcl: environment variable SHOP_PW is not set",
-		"main.hcl: environment variable ACME_RELAY is not set",
+		"main.hcl: environment variable MAILFORM_ACME_INFO is not set",
+		"main.hcl: environment variable MAILFORM_SHOP_PW is not set",
+		"main.hcl: environment variable MAILFORM_ACME_RELAY is not set",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

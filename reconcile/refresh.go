@@ -54,7 +54,7 @@ func Open(ctx context.Context, cfg *schema.Config, env schema.Environment) (*Pro
 		backends = []*schema.Backend{{Name: DefaultBackend, Type: "sqlite"}}
 	}
 	for _, b := range backends {
-		m, err := providers.OpenMail(ctx, providers.Config{Name: b.Name, Type: b.Type, Settings: b.Settings, Dir: cfg.Dir, Env: env})
+		m, err := providers.OpenMail(ctx, providers.Config{Name: b.Name, Type: b.Type, Settings: b.Settings, Access: cfg.Access, Env: env})
 		if err != nil {
 			p.Close()
 			return nil, fmt.Errorf("backend %q: %w", b.Name, err)
@@ -62,7 +62,7 @@ func Open(ctx context.Context, cfg *schema.Config, env schema.Environment) (*Pro
 		p.Mail[b.Name] = m
 	}
 	for _, d := range cfg.DNSProviders {
-		prov, err := providers.OpenDNS(ctx, providers.Config{Name: d.Name, Type: d.Type, Settings: d.Settings, Dir: cfg.Dir, Env: env})
+		prov, err := providers.OpenDNS(ctx, providers.Config{Name: d.Name, Type: d.Type, Settings: d.Settings, Access: cfg.Access, Env: env})
 		if err != nil {
 			p.Close()
 			return nil, fmt.Errorf("dns_provider %q: %w", d.Name, err)

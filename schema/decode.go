@@ -458,7 +458,7 @@ func (d *decoder) secret(n *node, f *field, fv reflect.Value) {
 				return
 			}
 		} else if !envName.MatchString(n.str) {
-			d.errorf(n.rng(), "A variable name is letters, digits and underscores, not starting with a digit: env(\"ACME_INFO_PASSWORD\").",
+			d.errorf(n.rng(), "A variable name is letters, digits and underscores, not starting with a digit: env(\"MAILFORM_ACME_INFO_PASSWORD\").",
 				"env(%q) does not name an environment variable", n.str)
 			return
 		}
@@ -575,7 +575,7 @@ func exampleOf(name string, t reflect.Type, sp secretPolicy) string {
 	var v string
 	switch {
 	case t == secretType && sp == secretRefOnly:
-		v = `env("ACME_INFO_PASSWORD")`
+		v = `env("MAILFORM_ACME_INFO_PASSWORD")`
 	case t == secretType:
 		v = `"{SHA512-CRYPT}$6$…"`
 	case t == sizeType:

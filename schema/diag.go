@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -61,11 +62,9 @@ func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, srcs Sources, color bo
 		}
 		fmt.Fprintf(&b, "%s%s%s\n", prefix, sev, paint("1", d.Summary))
 		if _, secret := d.Extra.(Sensitive); !secret && d.Subject != nil {
-			src, kept := srcs[d.Subject.Filename]
-			if kept && src == nil {
-				src, _ = os.ReadFile(d.Subject.Filename)
+			if src, kept := srcs[d.Subject.Filename]; kept {
+				writeSnippet(&b, *d.Subject, echoable(d.Subject.Filename, src), paint)
 			}
-			writeSnippet(&b, *d.Subject, src, paint)
 		}
 		if d.Detail != "" {
 			fmt.Fprintf(&b, "  %s\n", d.Detail)
@@ -73,6 +72,29 @@ func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, srcs Sources, color bo
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// secretCall finds an env() or file() call in a config file's text.
+var secretCall = regexp.MustCompile(`\b(env|file)\s*\(`)
+
+// echoable is the text of a config file whose lines may be shown (read
+// again when src is nil), or nil: a file reached through a symbolic link
+// may be anything the link points to (a .env file parses as HCL
+// attributes), and one that names a secret keeps its lines to itself.
+func echoable(path string, src []byte) []byte {
+	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		return nil
+	}
+	if src == nil {
+		var err error
+		if src, err = readRegular(path, MaxConfigFile); err != nil {
+			return nil
+		}
+	}
+	if secretCall.Match(src) {
+		return nil
+	}
+	return src
 }
 
 func writeSnippet(b *bytes.Buffer, r hcl.Range, src []byte, paint func(string, string) string) {

@@ -172,7 +172,7 @@ func refUsage(fn string) string {
 	if fn == "file" {
 		return `Write file("path/to/secret"), with the path relative to the config directory.`
 	}
-	return `Write env("VARIABLE_NAME"), naming an environment variable that holds the secret when mailform plans.`
+	return `Write env("MAILFORM_VARIABLE_NAME"), naming an environment variable that holds the secret when mailform plans.`
 }
 
 func ctyNode(v cty.Value, rng hcl.Range) *node {

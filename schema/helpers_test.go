@@ -17,7 +17,7 @@ import (
 // was written.
 var modelOptions = cmp.Options{
 	cmpopts.IgnoreTypes(Node{}, hcl.Range{}),
-	cmpopts.IgnoreFields(Config{}, "Dir", "Files"),
+	cmpopts.IgnoreFields(Config{}, "Dir", "Files", "Access"),
 }
 
 // render writes diagnostics one a line as rel/file:line:col: [warning: ]summary,

@@ -79,14 +79,32 @@ func Load(dir string) (cfg *Config, srcs Sources, checksum string, diags hcl.Dia
 		srcs[f] = nil
 	}
 	sum := newChecksummer()
-	cfg, diags = load(dir, files, os.ReadFile, sum)
+	env, roots, pinned := runPolicy()
+	// The config files must lie in the directory, or a root the run
+	// allows: the platform's allow_files_from is in them, so not known yet.
+	files0 := newAccess(dir, nil, roots)
+	read := func(f string) ([]byte, error) {
+		abs, err := filepath.Abs(f) // f is the directory's path joined with the name
+		if err != nil {
+			return nil, err
+		}
+		return files0.Read(abs, MaxConfigFile)
+	}
+	cfg, diags = load(dir, files, read, sum, policy{env, roots, pinned})
 	return cfg, srcs, sum.String(), diags
+}
+
+// policy is the access policy of a run, from its environment: nil lists
+// leave the platform's.
+type policy struct {
+	env, roots []string
+	pin        bool
 }
 
 // LoadSources is Load on files already read: files in order, their content
 // in srcs.
 func LoadSources(dir string, files []string, srcs Sources) (*Config, hcl.Diagnostics) {
-	return load(dir, files, func(f string) ([]byte, error) { return srcs[f], nil }, nil)
+	return load(dir, files, func(f string) ([]byte, error) { return srcs[f], nil }, nil, policy{})
 }
 
 // Checksum identifies a config's content: its files by name, not by where
@@ -147,7 +165,7 @@ func (c *checksummer) String() string {
 
 // load reads, parses and decodes the files, then merges and checks them.
 // sum, when not nil, takes each file's text.
-func load(dir string, files []string, read func(string) ([]byte, error), sum *checksummer) (*Config, hcl.Diagnostics) {
+func load(dir string, files []string, read func(string) ([]byte, error), sum *checksummer, run policy) (*Config, hcl.Diagnostics) {
 	// Files are independent until they are merged: read them concurrently,
 	// keeping their results, and so the diagnostics, in file order.
 	type result struct {
@@ -162,7 +180,7 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 			sum.add(i, files[i], src)
 		}
 		if err != nil {
-			results[i] = result{unreadable: true, diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error(), Detail: "Check that the file is readable."}}}
+			results[i] = result{unreadable: true, diags: hcl.Diagnostics{unreadableFile(files[i], err)}}
 			return
 		}
 		n, d := parse(files[i], src)
@@ -190,6 +208,7 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 	cfg := merge(parts, &diags)
 	cfg.Dir = dir
 	cfg.Files = files
+	cfg.Access = accessOf(dir, cfg.Platform, run)
 	if broken {
 		// A file that does not parse is missing from the merged config:
 		// checks across files would report what it holds as missing.
@@ -206,6 +225,43 @@ func load(dir string, files []string, read func(string) ([]byte, error), sum *ch
 	c.resolve()
 	c.validate()
 	return cfg, c.diags
+}
+
+// unreadableFile reports a config file that could not be read: at the
+// file, without a line of it (it may be a link to a secret).
+func unreadableFile(f string, err error) *hcl.Diagnostic {
+	detail := "Check that the file is readable."
+	switch {
+	case errors.Is(err, ErrOutside):
+		detail = "A config file must lie in the config directory once its links are followed (or in a directory MAILFORM_ALLOW_FILES_FROM names): move it there, or remove the link."
+	case errors.Is(err, ErrNotRegular):
+		detail = "A config file must be a regular file; remove it, or rename it so that it does not end in .hcl, .yaml or .yml."
+	case errors.Is(err, ErrTooLarge):
+		detail = "Split the config into several files in the same directory."
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("config file %s cannot be read: %s", filepath.Base(f), readProblem(err, MaxConfigFile)),
+		Detail:   detail,
+		Subject:  &hcl.Range{Filename: f, Start: hcl.InitialPos, End: hcl.InitialPos},
+		Extra:    Sensitive{},
+	}
+}
+
+// accessOf is a config's access: the run's policy where it sets one, the
+// platform's allow_env and allow_files_from where it does not.
+func accessOf(dir string, p *Platform, run policy) Access {
+	env, roots := run.env, run.roots
+	if p != nil && env == nil {
+		env = p.AllowEnv
+	}
+	if p != nil && roots == nil {
+		roots = p.AllowFilesFrom
+	}
+	a := newAccess(dir, env, roots)
+	a.PinEndpoints = run.pin
+	a.envByRun, a.filesByRun = run.env != nil, run.roots != nil
+	return a
 }
 
 // parse reads one file into the syntax-neutral tree.

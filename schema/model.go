@@ -90,6 +90,7 @@ type Config struct {
 	Node         `mf:"-"`
 	Dir          string         `mf:"-"`
 	Files        []string       `mf:"-"`
+	Access       Access         `mf:"-"` // what the config may read beyond its files
 	Platform     *Platform      `mf:"platform,block" doc:"The mail platform: hostnames, ports, MX hosts and what it sells."`
 	Reseller     *Reseller      `mf:"reseller,block" doc:"The reseller selling the platform under its own brand."`
 	Backends     []*Backend     `mf:"backend,blocks,yaml=backends" doc:"Mail backends, by name. Without one, mailform uses SQLite in .mailform/mail.db."`
@@ -118,6 +119,8 @@ type Platform struct {
 	OwnershipProof   string    `mf:"ownership_proof" doc:"dns (default): a new domain or alias domain stays pending, without mailboxes, until its ownership record d<9 digits>.<domain> answers on every authoritative server; none: activate at once, for a platform that vets domains elsewhere."`
 	DNSResolver      string    `mf:"dns_resolver" doc:"Resolver (host or host:port) that finds a domain's authoritative servers from its NS set (default: the first nameserver of /etc/resolv.conf)."`
 	AuthServers      []string  `mf:"authoritative_servers" doc:"Servers (host or host:port) to ask for the domain's DNS, instead of the authoritative servers its NS set names: apply waits for the ownership record on these, and mailform check queries these. For a private view or a test. Tenants and domains may set their own."`
+	AllowEnv         []string  `mf:"allow_env" doc:"Environment variables env() may read besides MAILFORM_*, as names or patterns with *, e.g. [\"PDNS_API_KEY\"]. MAILFORM_ALLOW_ENV, set by whoever runs mailform, replaces this list."`
+	AllowFilesFrom   []string  `mf:"allow_files_from" doc:"Directories file() and logo may read from besides the config directory, e.g. [\"/etc/mailform/secrets\"]. MAILFORM_ALLOW_FILES_FROM, set by whoever runs mailform, replaces this list."`
 
 	Effective PlatformEffective `mf:"-"`
 }

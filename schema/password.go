@@ -231,7 +231,7 @@ func plaintextDiagnostic(rng hcl.Range, name string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("plaintext password refused in %s", name),
-		Detail:   `A password never lives in the config. Put its crypt hash in password_hash (doveadm pw -s SHA512-CRYPT makes one), or point to the secret: password = env("ACME_INFO_PASSWORD") or password = file("secrets/info").`,
+		Detail:   `A password never lives in the config. Put its crypt hash in password_hash (doveadm pw -s SHA512-CRYPT makes one), or point to the secret: password = env("MAILFORM_ACME_INFO_PASSWORD") or password = file("secrets/info").`,
 		Subject:  rng.Ptr(),
 		Extra:    Sensitive{},
 	}

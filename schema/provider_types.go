@@ -18,6 +18,9 @@ type settingSpec struct {
 	required bool
 	values   []string // allowed strings, when the setting is an enum
 	doc      string
+	// endpoint: where the provider sends its credentials. With
+	// MAILFORM_PIN_ENDPOINTS it must come from the environment.
+	endpoint bool
 }
 
 // providerType is a kind of backend or DNS provider and its settings. The
@@ -35,6 +38,8 @@ var (
 	boolean = []SettingKind{SettingBool}
 	list    = []SettingKind{SettingList}
 	secret  = []SettingKind{SettingSecret}
+	// strOrEnv: a string, or a reference for one set per run.
+	strOrEnv = []SettingKind{SettingString, SettingSecret}
 )
 
 // backendTypes are the mail backends.
@@ -44,7 +49,7 @@ var backendTypes = []providerType{
 		ownerSetting,
 	}},
 	{"postgres", "A PostgreSQL database.", []settingSpec{
-		{name: "dsn", kinds: []SettingKind{SettingString, SettingSecret}, required: true, doc: "postgres://user@host:port/db, without a password; or env(\"NAME\") holding the whole DSN."},
+		{name: "dsn", kinds: []SettingKind{SettingString, SettingSecret}, required: true, endpoint: true, doc: "postgres://user@host:port/db, without a password; or env(\"NAME\") holding the whole DSN."},
 		{name: "password", kinds: secret, doc: "env(\"NAME\") or file(\"path\") holding the database password."},
 		ownerSetting,
 	}},
@@ -68,13 +73,13 @@ var dnsTypes = []providerType{
 		{name: "hostmaster", kinds: str, doc: "SOA contact of a zone mailform creates, as an address (default hostmaster@<zone>)."},
 	}},
 	{"rfc2136", "Any server that takes RFC 2136 dynamic updates (BIND, Knot, PowerDNS), read by AXFR.", []settingSpec{
-		{name: "server", kinds: str, required: true, doc: "host:port of the primary server."},
+		{name: "server", kinds: strOrEnv, required: true, endpoint: true, doc: "host:port of the primary server, or env(\"NAME\") holding it."},
 		{name: "tsig_key", kinds: str, doc: "Name of the TSIG key."},
 		{name: "tsig_algorithm", kinds: str, values: []string{"hmac-sha256", "hmac-sha512"}, doc: "TSIG algorithm (default hmac-sha256)."},
 		{name: "tsig_secret", kinds: secret, doc: "env(\"NAME\") or file(\"path\") holding the base64 TSIG secret."},
 	}},
 	{"powerdns", "The PowerDNS authoritative server's HTTP API.", []settingSpec{
-		{name: "url", kinds: str, required: true, doc: "API base URL, e.g. http://127.0.0.1:8081."},
+		{name: "url", kinds: strOrEnv, required: true, endpoint: true, doc: "API base URL, e.g. http://127.0.0.1:8081, or env(\"NAME\") holding it."},
 		{name: "api_key", kinds: secret, required: true, doc: "env(\"NAME\") or file(\"path\") holding the X-API-Key."},
 		{name: "server_id", kinds: str, doc: "PowerDNS server id (default localhost)."},
 		{name: "create_zones", kinds: boolean, doc: "Create a zone that does not exist yet (default false)."},
@@ -190,6 +195,14 @@ func (c *checker) checkSetting(kind, typ string, spec *settingSpec, s *Setting) 
 		}
 		c.errorf(s.Range, spec.doc, "%s has the wrong type for %s type %s", spec.name, kind, typ)
 		return
+	}
+	if spec.endpoint && c.cfg.Access.PinEndpoints && (s.Kind != SettingSecret || s.Secret.Kind != SecretEnv) {
+		c.errorf(s.Range, fmt.Sprintf("%s is set, so that no change to the config can send this %s's credentials elsewhere: write %s = env(\"MAILFORM_…\"), and set that variable where mailform runs.", EnvPinEndpoints, kind, spec.name),
+			"%s must come from the environment in this run", spec.name)
+		return
+	}
+	if s.Kind == SettingSecret {
+		return // a reference: its value is known when the provider opens
 	}
 	if len(spec.values) > 0 && !contains(spec.values, s.String) {
 		detail := fmt.Sprintf("%s is one of %s.", spec.name, quoteList(spec.values))

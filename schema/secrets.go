@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"sort"
 
@@ -59,31 +58,31 @@ func walkSecrets(v reflect.Value, out *[]SecretRef) {
 	}
 }
 
-// Environment is where secret references are looked up. Plan and apply pass
-// the process's environment and file system; tests pass their own.
+// Environment is where env() references are looked up. Plan and apply
+// pass the process's environment; tests pass their own. file()
+// references are read through the config's Access.
 type Environment struct {
 	LookupEnv func(name string) (string, bool)
-	ReadFile  func(path string) ([]byte, error)
 }
 
-// Resolve returns the value a reference points to. Errors name the variable
-// or the file, never a value.
-func (e Environment) Resolve(dir string, s Secret) (string, error) {
+// Resolve returns the value a reference points to, reading only what the
+// config's access allows. Errors name the variable or the file, never a
+// value.
+func (e Environment) Resolve(a Access, s Secret) (string, error) {
 	switch s.Kind {
 	case SecretEnv:
+		if !a.EnvAllowed(s.Ref) {
+			return "", fmt.Errorf("env(%q) is not allowed: env() reads only %s", s.Ref, a.allowedEnv())
+		}
 		v, ok := e.LookupEnv(s.Ref)
 		if !ok {
 			return "", fmt.Errorf("environment variable %s is not set", s.Ref)
 		}
 		return v, nil
 	case SecretFile:
-		path := s.Ref
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
-		b, err := e.ReadFile(path)
+		b, err := a.Read(s.Ref, MaxSecretFile)
 		if err != nil {
-			return "", fmt.Errorf("secret file %s cannot be read", s.Ref)
+			return "", fmt.Errorf("secret file %s cannot be read: %s", s.Ref, readProblem(err, MaxSecretFile))
 		}
 		return trimNewline(string(b)), nil
 	}
@@ -103,7 +102,7 @@ func trimNewline(s string) string {
 func CheckSecrets(cfg *Config, env Environment) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, ref := range cfg.SecretRefs() {
-		if _, err := env.Resolve(cfg.Dir, ref.Secret); err != nil {
+		if _, err := env.Resolve(cfg.Access, ref.Secret); err != nil {
 			detail := fmt.Sprintf("Set %s in the environment mailform runs in (in CI, as a masked secret variable).", ref.Secret.Ref)
 			if ref.Secret.Kind == SecretFile {
 				detail = fmt.Sprintf("Create the file, relative to the config directory %s, holding only the secret.", cfg.Dir)
@@ -118,4 +117,25 @@ func CheckSecrets(cfg *Config, env Environment) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// references checks what each env() and file() reference may read: a
+// variable the access allows, a path in the directories it allows. The
+// variable need not be set, nor the file exist, on the machine that
+// validates.
+func (c *checker) references() {
+	a := c.cfg.Access
+	for _, ref := range c.cfg.SecretRefs() {
+		s := ref.Secret
+		switch {
+		case s.Kind == SecretEnv && !a.EnvAllowed(s.Ref):
+			c.add(hcl.DiagError, ref.Range, fmt.Sprintf("env() reads only the variables %s: name the variable MAILFORM_…, or add %s to allow_env in the platform block (when the run sets %s, that list decides).", a.allowedEnv(), s.Ref, EnvAllowEnv),
+				fmt.Sprintf("env(%q) is not allowed", s.Ref))
+		case s.Kind == SecretFile:
+			if _, err := a.Locate(s.Ref); err != nil {
+				c.add(hcl.DiagError, ref.Range, fmt.Sprintf("file() reads only in the config directory %s and the directories allow_files_from names (when the run sets %s, that list decides); links are followed before the check.", a.Dir, EnvAllowFilesFrom),
+					fmt.Sprintf("file(%q) is outside the directories the config may read", s.Ref))
+			}
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -15,6 +17,7 @@ import (
 // validate checks the merged, resolved config as a whole.
 func (c *checker) validate() {
 	c.platform()
+	c.references()
 	c.reseller()
 	c.providers()
 	x := c.index()
@@ -56,6 +59,7 @@ func (c *checker) platform() {
 		}
 	}
 	c.servers(&p.Node, "authoritative_servers", p.AuthServers)
+	c.accessLists(p)
 	if p.OwnershipProof != "" && p.OwnershipProof != "dns" && p.OwnershipProof != "none" {
 		c.errorf(p.At("ownership_proof"), "Use \"dns\" (wait for the ownership record on every authoritative server) or \"none\" (activate at once).", "ownership_proof: %q is not a proof mailform knows", p.OwnershipProof)
 	}
@@ -419,3 +423,26 @@ func (c *checker) servers(n *Node, attr string, list []string) {
 		}
 	}
 }
+
+// accessLists checks allow_env and allow_files_from, and says when the
+// run's environment set the policy in their place.
+func (c *checker) accessLists(p *Platform) {
+	a := c.cfg.Access
+	if p.Has("allow_env") && a.envByRun {
+		c.warnf(p.At("allow_env"), fmt.Sprintf("%s, set where mailform runs, says what env() may read in this run.", EnvAllowEnv), "allow_env is not used in this run")
+	}
+	if p.Has("allow_files_from") && a.filesByRun {
+		c.warnf(p.At("allow_files_from"), fmt.Sprintf("%s, set where mailform runs, says where files may be read in this run.", EnvAllowFilesFrom), "allow_files_from is not used in this run")
+	}
+	for i, pat := range p.AllowEnv {
+		rng := p.At(fmt.Sprintf("allow_env.%d", i))
+		switch _, err := path.Match(pat, ""); {
+		case err != nil || !envPattern.MatchString(pat):
+			c.errorf(rng, "Write a variable name, or a pattern with * such as ACME_*.", "allow_env %q is not a variable name or pattern", pat)
+		case strings.Trim(pat, "*") == "":
+			c.warnf(rng, "env() may then read every variable of the process, CI tokens included; name the variables instead, or a prefix such as ACME_*.", "allow_env %q allows every variable", pat)
+		}
+	}
+}
+
+var envPattern = regexp.MustCompile(`^[A-Za-z_*?][A-Za-z0-9_*?]*$`)

@@ -8,8 +8,6 @@ import (
 	"image/color"
 	_ "image/png" // lets image.DecodeConfig read PNG logos
 	"net/netip"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -372,14 +370,11 @@ func (c *checker) customization(d *Domain, cu *Customization) {
 	if cu.Logo == "" {
 		return
 	}
-	path := cu.Logo
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(c.cfg.Dir, path)
-	}
 	rng := cu.At("logo")
-	b, err := os.ReadFile(path)
+	b, err := c.cfg.Access.Read(cu.Logo, MaxLogoFile)
 	if err != nil {
-		c.errorf(rng, fmt.Sprintf("The path is relative to the config directory %s.", c.cfg.Dir), "logo %s cannot be read", cu.Logo)
+		c.errorf(rng, fmt.Sprintf("The path is relative to the config directory %s; a logo lies there, or in a directory allow_files_from names, and is a PNG of at most %s.", c.cfg.Dir, byteSize(MaxLogoFile)),
+			"logo %s cannot be read: %s", cu.Logo, readProblem(err, MaxLogoFile))
 		return
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))

@@ -251,12 +251,11 @@ func TestCheckSecrets(t *testing.T) {
 	cfg := loadClean(t, "../examples/reseller/hcl")
 	env := Environment{
 		LookupEnv: func(name string) (string, bool) {
-			if name == "ROSSI_MARIO_PASSWORD" {
+			if name == "MAILFORM_ROSSI_MARIO_PASSWORD" {
 				return "s3cret-value", true
 			}
 			return "", false
 		},
-		ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist },
 	}
 	diags := CheckSecrets(cfg, env)
 	got := render("../examples/reseller/hcl", diags)
@@ -264,7 +263,7 @@ func TestCheckSecrets(t *testing.T) {
 		t.Fatalf("got %d diagnostics, want 4 (TSIG secret, Cloudflare token, two postmasters):\n%s", len(diags), got)
 	}
 	joined := got
-	for _, s := range []string{"platform.hcl:54:20: environment variable MAILFORM_TSIG_SECRET is not set", "CLOUDFLARE_API_TOKEN", "MAILHOST_POSTMASTER_PASSWORD", "ROSSI_POSTMASTER_PASSWORD"} {
+	for _, s := range []string{"platform.hcl:60:20: environment variable MAILFORM_TSIG_SECRET is not set", "CLOUDFLARE_API_TOKEN", "MAILFORM_MAILHOST_POSTMASTER_PASSWORD", "MAILFORM_ROSSI_POSTMASTER_PASSWORD"} {
 		if !strings.Contains(joined, s) {
 			t.Errorf("missing %q in:\n%s", s, joined)
 		}
@@ -272,11 +271,11 @@ func TestCheckSecrets(t *testing.T) {
 	if strings.Contains(joined, "s3cret-value") {
 		t.Error("a secret value is shown")
 	}
-	v, err := env.Resolve(cfg.Dir, Secret{Kind: SecretEnv, Ref: "ROSSI_MARIO_PASSWORD"})
+	v, err := env.Resolve(cfg.Access, Secret{Kind: SecretEnv, Ref: "MAILFORM_ROSSI_MARIO_PASSWORD"})
 	if err != nil || v != "s3cret-value" {
 		t.Errorf("Resolve = %q, %v", v, err)
 	}
-	if _, err := env.Resolve(cfg.Dir, Secret{Kind: SecretFile, Ref: "secrets/x"}); err == nil || errors.Is(err, fs.ErrNotExist) {
+	if _, err := env.Resolve(cfg.Access, Secret{Kind: SecretFile, Ref: "secrets/x"}); err == nil || errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Resolve of a missing file: %v", err)
 	}
 }

@@ -15,10 +15,9 @@ import (
 	"github.com/mailform/mailform/schema"
 )
 
-// osEnv resolves secret references from the process's environment and the
-// file system.
+// osEnv resolves env() references from the process's environment.
 func osEnv() schema.Environment {
-	return schema.Environment{LookupEnv: os.LookupEnv, ReadFile: os.ReadFile}
+	return schema.Environment{LookupEnv: os.LookupEnv}
 }
 
 // session is a loaded config with its providers open.

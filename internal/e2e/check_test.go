@@ -54,14 +54,14 @@ dns_provider "ns" {
   type        = "rfc2136"
   server      = "{{.Parent}}"
   tsig_key    = "{{.ParentKey}}"
-  tsig_secret = env("PARENT_SECRET")
+  tsig_secret = env("MAILFORM_PARENT_SECRET")
 }
 
 dns_provider "child" {
   type        = "rfc2136"
   server      = "{{.Child}}"
   tsig_key    = "{{.ChildKey}}"
-  tsig_secret = env("CHILD_SECRET")
+  tsig_secret = env("MAILFORM_CHILD_SECRET")
 }
 
 tenant "acme" {
@@ -100,7 +100,7 @@ func TestCheckCertificatesAndDelegation(t *testing.T) {
 	// loopback; MAILFORM_DNS_PORT gives the port the child listens on.
 	parent := servers.StartBIND(t, servers.TSIG{}, servers.Zone{Name: "c.test."}, servers.Zone{Name: "d.test."},
 		servers.Zone{Name: "p.test.", Records: "cert 300 NS ns1.cert\nns1.cert 300 A 127.0.0.1\n"})
-	env := []string{"PARENT_SECRET=" + parent.Key.Secret, "CHILD_SECRET=" + child.Key.Secret,
+	env := []string{"MAILFORM_PARENT_SECRET=" + parent.Key.Secret, "MAILFORM_CHILD_SECRET=" + child.Key.Secret,
 		"SSL_CERT_FILE=" + ca.File, fmt.Sprintf("MAILFORM_DNS_PORT=%d", child.Port)}
 	dir := writeConfig(t, checkConfig, map[string]any{
 		"Webmail": webmail, "IMAPS": m.IMAPS, "POP3S": m.POP3S, "Submission": m.Submission,

@@ -82,7 +82,7 @@ const rfc2136Block = `dns_provider "ns" {
   server         = "%s"
   tsig_key       = "%s"
   tsig_algorithm = "hmac-sha256"
-  tsig_secret    = env("TSIG_SECRET")
+  tsig_secret    = env("MAILFORM_TSIG_SECRET")
 }`
 
 // powerdnsBlock is the provider block for the PowerDNS API, which creates
@@ -90,7 +90,7 @@ const rfc2136Block = `dns_provider "ns" {
 const powerdnsBlock = `dns_provider "ns" {
   type         = "powerdns"
   url          = "%s"
-  api_key      = env("PDNS_API_KEY")
+  api_key      = env("MAILFORM_PDNS_API_KEY")
   create_zones = true
   nameservers  = ["ns1.platform.test"]
 }`
@@ -113,7 +113,7 @@ func dnsServers(noSeed ...string) map[string]func(t *testing.T, zones ...servers
 		if err != nil {
 			t.Fatal(err)
 		}
-		return dnsCase{block: fmt.Sprintf(rfc2136Block, s.Addr(), strings.TrimSuffix(s.Key.Name, ".")), env: []string{"TSIG_SECRET=" + s.Key.Secret}, reader: p, secret: s.Key.Secret, addr: s.Addr()}
+		return dnsCase{block: fmt.Sprintf(rfc2136Block, s.Addr(), strings.TrimSuffix(s.Key.Name, ".")), env: []string{"MAILFORM_TSIG_SECRET=" + s.Key.Secret}, reader: p, secret: s.Key.Secret, addr: s.Addr()}
 	}
 	return map[string]func(t *testing.T, zones ...servers.Zone) dnsCase{
 		"bind": func(t *testing.T, zones ...servers.Zone) dnsCase {
@@ -137,7 +137,7 @@ func dnsServers(noSeed ...string) map[string]func(t *testing.T, zones ...servers
 			if err != nil {
 				t.Fatal(err)
 			}
-			return dnsCase{block: fmt.Sprintf(powerdnsBlock, s.APIURL), env: []string{"PDNS_API_KEY=" + s.APIKey}, reader: p, secret: s.APIKey, addr: s.Addr()}
+			return dnsCase{block: fmt.Sprintf(powerdnsBlock, s.APIURL), env: []string{"MAILFORM_PDNS_API_KEY=" + s.APIKey}, reader: p, secret: s.APIKey, addr: s.Addr()}
 		},
 	}
 }

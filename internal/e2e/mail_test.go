@@ -34,13 +34,13 @@ platform {
 tenant "acme" {
   domain "a.test" {
     postmaster {
-      password = env("PW_POSTMASTER")
+      password = env("MAILFORM_PW_POSTMASTER")
     }
     alias_domain "alias.test" {}
     alias_domain "bücher.test" {}
 
     mailbox "alice" {
-      password = env("PW_ALICE")
+      password = env("MAILFORM_PW_ALICE")
       quota    = "2GB"
       autoresponder {
         subject = "Alice is away"
@@ -50,20 +50,20 @@ tenant "acme" {
       }
     }
     mailbox "bob" {
-      password = env("PW_BOB")
+      password = env("MAILFORM_PW_BOB")
     }
     mailbox "carol" {
-      password = env("PW_CAROL")
+      password = env("MAILFORM_PW_CAROL")
       forward {
         to        = ["dave@a.test"]
         keep_copy = true
       }
     }
     mailbox "dave" {
-      password = env("PW_DAVE")
+      password = env("MAILFORM_PW_DAVE")
     }
     mailbox "{{if .Moved}}later2{{else}}later{{end}}" {
-      password = env("PW_LATER")
+      password = env("MAILFORM_PW_LATER")
 {{if .Moved}}      moved_from = "later@a.test"
 {{end}}      autoresponder {
         subject = "Later is away"
@@ -78,19 +78,19 @@ tenant "acme" {
       password_hash = "{{.MD5}}"
     }
     mailbox "noimap" {
-      password = env("PW_NOIMAP")
+      password = env("MAILFORM_PW_NOIMAP")
       services = ["pop3", "smtp"]
     }
     mailbox "nosmtp" {
-      password = env("PW_NOSMTP")
+      password = env("MAILFORM_PW_NOSMTP")
       services = ["imap", "pop3"]
     }
     mailbox "off" {
-      password = env("PW_OFF")
+      password = env("MAILFORM_PW_OFF")
       enabled  = false
     }
 {{if .WithErin}}    mailbox "erin" {
-      password = env("PW_ERIN")
+      password = env("MAILFORM_PW_ERIN")
     }
 {{end}}
     alias "sales" {
@@ -102,17 +102,17 @@ tenant "acme" {
     services  = ["imap", "smtp"]
     catch_all = "x@b.test"
     mailbox "x" {
-      password = env("PW_X")
+      password = env("MAILFORM_PW_X")
     }
   }
 
   domain "d.test" {
 {{if .PurgeD}}    purge_deleted_mail = "0d"
 {{end}}    mailbox "info" {
-      password = env("PW_X")
+      password = env("MAILFORM_PW_X")
     }
 {{if .WithFrank}}    mailbox "frank" {
-      password = env("PW_FRANK")
+      password = env("MAILFORM_PW_FRANK")
     }
 {{end}}{{if .Moved}}    mailbox "blf" {
       password_hash = "{{.BLF}}"
@@ -123,15 +123,15 @@ tenant "acme" {
   domain "c.test" {
     allowed_ips = ["127.0.0.2"]
     mailbox "z" {
-      password = env("PW_Z")
+      password = env("MAILFORM_PW_Z")
     }
   }
 }
 `
 
 // mailEnv holds the passwords: each user's is "pw-" and its name.
-var mailEnv = []string{"PW_POSTMASTER=pw-postmaster", "PW_ALICE=pw-alice", "PW_BOB=pw-bob", "PW_CAROL=pw-carol", "PW_DAVE=pw-dave",
-	"PW_LATER=pw-later", "PW_NOIMAP=pw-noimap", "PW_NOSMTP=pw-nosmtp", "PW_OFF=pw-off", "PW_ERIN=pw-erin", "PW_FRANK=pw-frank", "PW_X=pw-x", "PW_Z=pw-z"}
+var mailEnv = []string{"MAILFORM_PW_POSTMASTER=pw-postmaster", "MAILFORM_PW_ALICE=pw-alice", "MAILFORM_PW_BOB=pw-bob", "MAILFORM_PW_CAROL=pw-carol", "MAILFORM_PW_DAVE=pw-dave",
+	"MAILFORM_PW_LATER=pw-later", "MAILFORM_PW_NOIMAP=pw-noimap", "MAILFORM_PW_NOSMTP=pw-nosmtp", "MAILFORM_PW_OFF=pw-off", "MAILFORM_PW_ERIN=pw-erin", "MAILFORM_PW_FRANK=pw-frank", "MAILFORM_PW_X=pw-x", "MAILFORM_PW_Z=pw-z"}
 
 type mailData struct {
 	Backend                        string

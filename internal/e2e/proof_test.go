@@ -42,7 +42,7 @@ dns_provider "ns" {
   type        = "rfc2136"
   server      = "{{.Primary}}"
   tsig_key    = "{{.Key}}"
-  tsig_secret = env("TSIG_SECRET")
+  tsig_secret = env("MAILFORM_TSIG_SECRET")
 }
 
 tenant "acme" {
@@ -73,7 +73,7 @@ type proofData struct{ Primary, Secondary, Key, Policy string }
 func TestOwnershipProof(t *testing.T) {
 	primary := servers.StartBIND(t, servers.TSIG{}, servers.Zone{Name: "a.test."}, servers.Zone{Name: "u.test."})
 	secondary := servers.StartBINDSecondary(t, primary, "a.test.", "u.test.")
-	env := []string{"TSIG_SECRET=" + primary.Key.Secret}
+	env := []string{"MAILFORM_TSIG_SECRET=" + primary.Key.Secret}
 	data := proofData{primary.Addr(), secondary.Addr(), strings.TrimSuffix(primary.Key.Name, "."), "none"}
 	dir := writeConfig(t, proofConfig, data)
 

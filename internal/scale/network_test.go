@@ -153,7 +153,7 @@ func newRFC2136(t testing.TB, domains int) *rfc2136 {
 	r.spec = synth.Spec{Domains: domains, Mailboxes: 10, Aliases: 2, Format: "hcl", Seed: 1}
 	r.generate(t)
 	r.zones = filepath.Join(r.cfg, "zones")
-	r.env = append(os.Environ(), "BENCH_TSIG_SECRET="+r.key.Secret)
+	r.env = append(os.Environ(), "MAILFORM_BENCH_TSIG_SECRET="+r.key.Secret)
 	return r
 }
 
@@ -170,7 +170,7 @@ func (r *rfc2136) fresh(t testing.TB) {
 	r.spec.DNS = &synth.Provider{Type: "rfc2136", Settings: map[string]any{
 		"server":      r.bind.Addr(),
 		"tsig_key":    strings.TrimSuffix(r.key.Name, "."),
-		"tsig_secret": synth.Expr(`env("BENCH_TSIG_SECRET")`),
+		"tsig_secret": synth.Expr(`env("MAILFORM_BENCH_TSIG_SECRET")`),
 	}}
 	r.spec.AuthServers = []string{r.bind.Addr()}
 	r.generate(t)

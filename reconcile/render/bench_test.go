@@ -24,7 +24,7 @@ func BenchmarkRender(b *testing.B) {
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
-	env := schema.Environment{LookupEnv: os.LookupEnv, ReadFile: os.ReadFile}
+	env := schema.Environment{LookupEnv: os.LookupEnv}
 	provs, err := reconcile.Open(context.Background(), cfg, env)
 	if err != nil {
 		b.Fatal(err)

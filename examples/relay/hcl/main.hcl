@@ -42,14 +42,14 @@ tenant "shopco" {
   }
 
   relay_user "website" {
-    password         = env("SHOPCO_RELAY_WEBSITE")
+    password         = env("MAILFORM_SHOPCO_RELAY_WEBSITE")
     sender_addresses = ["noreply@shopco.example", "orders@shopco.example"]
     priority         = "high"
     notes            = "order confirmations from the web shop"
   }
 
   relay_user "newsletter" {
-    password       = env("SHOPCO_RELAY_NEWSLETTER")
+    password       = env("MAILFORM_SHOPCO_RELAY_NEWSLETTER")
     sender_domains = ["news.shopco.example"]
     priority       = "low"
     notes          = "weekly newsletter"

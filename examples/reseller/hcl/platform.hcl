@@ -31,6 +31,12 @@ platform {
   default_quota      = "8GB"
   send_limits        = [250, 1000, 2000, 5000]
   default_send_limit = 250
+
+  # What the config may read besides its own directory: the Cloudflare
+  # token's variable (MAILFORM_* always), and the logos shared with the
+  # YAML version of this example.
+  allow_env        = ["CLOUDFLARE_API_TOKEN"]
+  allow_files_from = ["../logos"]
 }
 
 reseller {

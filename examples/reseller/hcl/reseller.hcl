@@ -9,7 +9,7 @@ tenant "mailhost" {
     dns      = "bind"
 
     postmaster {
-      password = env("MAILHOST_POSTMASTER_PASSWORD")
+      password = env("MAILFORM_MAILHOST_POSTMASTER_PASSWORD")
     }
 
     mailbox "support" {

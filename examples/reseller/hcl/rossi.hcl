@@ -46,7 +46,7 @@ tenant "rossi" {
     }
 
     postmaster {
-      password = env("ROSSI_POSTMASTER_PASSWORD")
+      password = env("MAILFORM_ROSSI_POSTMASTER_PASSWORD")
     }
 
     mailbox "info" {
@@ -57,7 +57,7 @@ tenant "rossi" {
     mailbox "mario.rossi" {
       display_name = "Mario Rossi"
       quota        = "16GB"
-      password     = env("ROSSI_MARIO_PASSWORD")
+      password     = env("MAILFORM_ROSSI_MARIO_PASSWORD")
       send_limit   = 1000
 
       forward {

@@ -93,7 +93,7 @@ func TestPartialFailure(t *testing.T) {
 }
 
 func config(typ string, settings map[string]*schema.Setting, env map[string]string) providers.Config {
-	return providers.Config{Name: "hosted", Type: typ, Settings: settings, Env: schema.Environment{
+	return providers.Config{Name: "hosted", Type: typ, Settings: settings, Access: schema.Access{Env: []string{"AWS_*"}}, Env: schema.Environment{
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 	}}
 }
@@ -113,8 +113,8 @@ func TestHosted(t *testing.T) {
 		want     string // error, or "" for success
 		caps     dns.Capabilities
 	}{
-		{"cloudflare", map[string]*schema.Setting{"api_token": ref("CF_TOKEN")}, map[string]string{"CF_TOKEN": "cf-secret-token"}, "", CloudflareCaps},
-		{"cloudflare", map[string]*schema.Setting{"api_token": ref("CF_TOKEN")}, nil, "CF_TOKEN", dns.Capabilities{}},
+		{"cloudflare", map[string]*schema.Setting{"api_token": ref("MAILFORM_CF_TOKEN")}, map[string]string{"MAILFORM_CF_TOKEN": "cf-secret-token"}, "", CloudflareCaps},
+		{"cloudflare", map[string]*schema.Setting{"api_token": ref("MAILFORM_CF_TOKEN")}, nil, "MAILFORM_CF_TOKEN", dns.Capabilities{}},
 		{"cloudflare", nil, nil, "no api_token", dns.Capabilities{}},
 		{"route53", map[string]*schema.Setting{"region": {Kind: schema.SettingString, String: "eu-south-1"}}, nil, "", Route53Caps},
 		{"route53", map[string]*schema.Setting{"access_key_id": ref("AWS_KEY"), "secret_access_key": ref("AWS_SECRET")},

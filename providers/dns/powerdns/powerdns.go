@@ -32,8 +32,12 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		url, err := cfg.Secret("url")
+		if err != nil {
+			return nil, err
+		}
 		return New(Options{
-			URL:         cfg.String("url", ""),
+			URL:         url,
 			APIKey:      key,
 			ServerID:    cfg.String("server_id", "localhost"),
 			CreateZones: cfg.Bool("create_zones", false),

@@ -28,7 +28,11 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return New(cfg.String("server", ""), Key{Name: cfg.String("tsig_key", ""), Algorithm: cfg.String("tsig_algorithm", "hmac-sha256"), Secret: secret})
+		server, err := cfg.Secret("server")
+		if err != nil {
+			return nil, err
+		}
+		return New(server, Key{Name: cfg.String("tsig_key", ""), Algorithm: cfg.String("tsig_algorithm", "hmac-sha256"), Secret: secret})
 	})
 }
 

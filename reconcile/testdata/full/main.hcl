@@ -30,7 +30,7 @@ tenant "brand" {
     dns      = "zones"
 
     postmaster {
-      password = env("BRAND_PM")
+      password = env("MAILFORM_BRAND_PM")
     }
   }
 }
@@ -56,7 +56,7 @@ tenant "acme" {
     }
 
     mailbox "info" {
-      password = env("ACME_INFO")
+      password = env("MAILFORM_ACME_INFO")
       forward {
         to = ["boss@example.org"]
       }
@@ -98,12 +98,12 @@ tenant "acme" {
   # No DNS provider: the plan says what to publish.
   domain "unmanaged.example" {
     mailbox "shop" {
-      password = env("SHOP_PW")
+      password = env("MAILFORM_SHOP_PW")
     }
   }
 
   relay_user "web" {
-    password       = env("ACME_RELAY")
+    password       = env("MAILFORM_ACME_RELAY")
     sender_domains = ["acme.example"]
   }
 }

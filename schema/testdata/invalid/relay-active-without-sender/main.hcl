@@ -7,6 +7,6 @@ platform {
 tenant "acme" {
   domain "acme.example" {}
   relay_user "web" {
-    password = env("RELAY_WEB")
+    password = env("MAILFORM_RELAY_WEB")
   }
 }

@@ -7,7 +7,7 @@ platform {
 tenant "acme" {
   domain "acme.example" {}
   relay_user "web" {
-    password       = env("RELAY_WEB")
+    password       = env("MAILFORM_RELAY_WEB")
     sender_domains = ["acme.example", "globex.example"]
   }
 }

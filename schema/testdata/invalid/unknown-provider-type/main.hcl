@@ -6,7 +6,7 @@ platform {
 }
 dns_provider "cf" {
   type      = "cloudflair"
-  api_token = env("CF_TOKEN")
+  api_token = env("MAILFORM_CF_TOKEN")
 }
 backend "db" {
   type = "sqlite"
