@@ -57,9 +57,14 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 		progress = func(Step) {}
 	}
 	res := &Result{}
+	proofs := append([]*Proof(nil), p.Proofs...)
+	for _, pr := range p.DKIM {
+		cp := *pr // given the key's text below: the plan stays as it was shown
+		proofs = append(proofs, &cp)
+	}
 	pending := map[string]bool{}
-	for _, pr := range p.Proofs {
-		pending[pr.Domain] = true
+	for _, pr := range proofs {
+		pending[pr.gate()] = true
 	}
 	var first, gated []*Change
 	for _, c := range p.Changes {
@@ -70,6 +75,12 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 		}
 	}
 	keys, err := makeKeys(p)
+	for _, pr := range proofs[len(p.Proofs):] {
+		if k := keys[pr.Selector+"._domainkey."+pr.Domain]; k != nil && pr.txt == "" {
+			pr.txt = dkimText(k.Algorithm, k.PublicKey)
+			pr.Record = fmt.Sprintf("%s TXT %q", pr.name, pr.txt)
+		}
+	}
 	var steps []step
 	if err == nil {
 		steps, err = buildSteps(first, gated, pending, provs, keys)
@@ -83,29 +94,30 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 		res.Skipped = append(res.Skipped, gated...)
 		return res
 	}
-	if len(p.Proofs) == 0 {
+	if len(proofs) == 0 {
 		return res
 	}
 
-	// Ownership proofs, then what waited for them.
+	// Ownership proofs and DKIM publications, then what waited for them.
 	prover := provs.Prover
 	if prover == nil {
 		prover = &Prover{Timeout: 2 * time.Minute, Interval: 2 * time.Second}
 	}
-	what := "ownership proof of " + p.Proofs[0].Domain
-	if len(p.Proofs) > 1 {
-		what = fmt.Sprintf("ownership proof of %d domains", len(p.Proofs))
-	}
+	what := proofStep(p)
 	progress(Step{What: what, Check: true})
 	proven := map[string]bool{}
 	var unproven []string
-	for _, r := range prover.Prove(ctx, p.Proofs) {
+	for _, r := range prover.Prove(ctx, proofs) {
 		switch {
 		case r.Proven:
-			proven[r.Proof.Domain] = true
+			proven[r.Proof.gate()] = true
 		case r.Proof.Wait():
-			unproven = append(unproven, fmt.Sprintf("%s: %s is not answered by every authoritative server after %v: %s",
-				r.Proof.Domain, r.Proof.Record, prover.Timeout, strings.Join(r.Missing, "; ")))
+			then := "the domains stay pending"
+			if r.Proof.Selector != "" {
+				then = "the key that signed before signs on"
+			}
+			unproven = append(unproven, fmt.Sprintf("%s: %s is not answered by every authoritative server after %v: %s; %s",
+				r.Proof.Domain, r.Proof.Record, prover.Timeout, strings.Join(r.Missing, "; "), then))
 		default:
 			res.Proofs = append(res.Proofs, r)
 		}
@@ -121,7 +133,7 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 		}
 	}
 	if len(unproven) > 0 {
-		err := fmt.Errorf("%s; the domains stay pending: apply again once the servers answer", strings.Join(unproven, "\n"))
+		err := fmt.Errorf("%s: apply again once the servers answer", strings.Join(unproven, "\n"))
 		progress(Step{What: what, Check: true, Done: true, Err: err})
 		res.Err = fmt.Errorf("%s: %w", what, err)
 		res.Skipped = append(res.Skipped, second...)
@@ -143,6 +155,24 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 	}
 	res.run(ctx, steps, progress, provs.Concurrency)
 	return res
+}
+
+// proofStep names the check of a plan's proofs in apply's progress.
+func proofStep(p *Plan) string {
+	var parts []string
+	switch n := len(p.Proofs); {
+	case n == 1:
+		parts = append(parts, "ownership proof of "+p.Proofs[0].Domain)
+	case n > 1:
+		parts = append(parts, fmt.Sprintf("ownership proof of %d domains", n))
+	}
+	switch n := len(p.DKIM); {
+	case n == 1:
+		parts = append(parts, "publication of DKIM key "+p.DKIM[0].Selector+"._domainkey."+p.DKIM[0].Domain)
+	case n > 1:
+		parts = append(parts, fmt.Sprintf("publication of %d DKIM keys", n))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // run runs steps in order until one fails, recording what was written.
@@ -263,7 +293,10 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 		}
 	}
 	for _, c := range gated {
-		if (c.op.Domain != nil && pending[c.op.Domain.Name]) || (c.op.AliasDomain != nil && pending[c.op.AliasDomain.Name]) {
+		// A pending domain, and a new DKIM key, are written before their
+		// proof in their pending form; the rest that waits is not written.
+		newKey := c.op.DKIMKey != nil && (c.Action == Create || c.Action == Replace)
+		if (c.op.Domain != nil && pending[c.op.Domain.Name]) || (c.op.AliasDomain != nil && pending[c.op.AliasDomain.Name]) || newKey {
 			add(c)
 			pendingOps[c] = pendingCopy(*c.op)
 		}

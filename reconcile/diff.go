@@ -48,7 +48,7 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 	// manage): the records of ten thousand domains need not all be held.
 	var doms []*DomainDNS
 	dd := &dnsDiff{cfg: cfg, live: live}
-	eachMailDNS(cfg, live.Token, live.DKIMKey, func(group []*DomainDNS) {
+	eachMailDNS(cfg, live.Token, live, func(group []*DomainDNS) {
 		for _, d := range group {
 			dd.domain(d)
 		}
@@ -74,6 +74,7 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 	}
 	sortChanges(p.Changes)
 	p.Proofs = proofs(cfg, live, doms, p.Changes)
+	p.DKIM = dkimProofs(cfg, live, doms, p.Changes)
 	sortNotes(p.Notes)
 	p.Zones = zoneSummaries(cfg, live, p.Changes)
 	return p, nil
@@ -386,8 +387,20 @@ func (m *mailDiff) dkimKeys() {
 		}
 	}
 	for key, h := range have {
-		if m.inScope(h.Domain) && !seen[key] {
-			m.add(KindDKIMKey, Delete, m.domainAddr(h.Domain)+"/dkim."+h.Selector, key, h, nil, &mail.Op{Action: mail.Delete, DKIMKey: h})
+		if !m.inScope(h.Domain) || seen[key] {
+			continue
 		}
+		addr := m.domainAddr(h.Domain) + "/dkim." + h.Selector
+		if h.Active {
+			// It signs: it stops once the key that takes over is published
+			// everywhere, and goes, with its record, in the apply after.
+			k := *h
+			k.Active = false
+			m.add(KindDKIMKey, Update, addr, key, h, &k, &mail.Op{Action: mail.Update, DKIMKey: &k})
+			m.notes = append(m.notes, &Note{Address: addr, Kind: "dkim",
+				Text: fmt.Sprintf("DKIM selector %s leaves the config while its key signs: it stops signing in this apply, once the new key is published, and its key and record go in the next one. To keep its record published for mail still on its way, list it in previous_selectors.", h.Selector)})
+			continue
+		}
+		m.add(KindDKIMKey, Delete, addr, key, h, nil, &mail.Op{Action: mail.Delete, DKIMKey: h})
 	}
 }

@@ -84,7 +84,7 @@ func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []str
 	var reports []*DNSReport
 	var doms []*DomainDNS
 	found := map[string]bool{}
-	for _, dd := range MailDNS(cfg, live.Token, live.DKIMKey) {
+	for _, dd := range MailDNS(cfg, live.Token, live) {
 		if len(only) > 0 && !only[dd.Domain] {
 			continue
 		}

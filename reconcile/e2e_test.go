@@ -107,8 +107,24 @@ func (s *session) open() (*schema.Config, string, *Providers) {
 	}
 	s.t.Cleanup(func() { provs.Close() })
 	// The domains whose DNS is not managed: their owners have published
-	// the ownership records on a server of their own.
-	provs.Prover = &Prover{Pinned: []string{servers.StartOwnershipDNS(s.t, cfg.Platform.VerificationIP)}, Timeout: 5 * time.Second, Interval: 50 * time.Millisecond}
+	// the ownership records, and the DKIM keys stored for them, on a server
+	// of their own.
+	published := func(name string) []string {
+		var out []string
+		for _, m := range provs.Mail {
+			st, err := m.Read(s.ctx)
+			if err != nil {
+				continue
+			}
+			for _, k := range st.DKIMKeys {
+				if k.Selector+"._domainkey."+k.Domain+"." == name {
+					out = append(out, dkimText(k.Algorithm, k.PublicKey))
+				}
+			}
+		}
+		return out
+	}
+	provs.Prover = &Prover{Pinned: []string{servers.StartCustomerDNS(s.t, cfg.Platform.VerificationIP, published)}, Timeout: 5 * time.Second, Interval: 50 * time.Millisecond}
 	return cfg, checksum, provs
 }
 
@@ -510,10 +526,10 @@ func TestApplyStopsAndConverges(t *testing.T) {
 			t.Errorf("reported as failed: %s", c.Address)
 		}
 	}
-	// A domain awaiting its ownership proof was written pending: the next
-	// plan activates it.
+	// A domain awaiting its ownership proof was written pending, and a new
+	// DKIM key stored without signing: the next plan activates them.
 	pending := map[string]bool{}
-	for _, pr := range p.Proofs {
+	for _, pr := range append(p.Proofs, p.DKIM...) {
 		pending[pr.Address] = true
 	}
 	var notWritten []string

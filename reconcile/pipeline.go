@@ -27,11 +27,18 @@ func (l *Live) DKIMKey(domain, selector string) *mail.DKIMKey {
 	return l.keys[selector+"._domainkey."+domain]
 }
 
-// index builds the lookups Token and DKIMKey use, once.
+// SigningKey is the DKIM key that signs a domain's mail, or nil.
+func (l *Live) SigningKey(domain string) *mail.DKIMKey {
+	l.index()
+	return l.signing[domain]
+}
+
+// index builds the lookups Token, DKIMKey and SigningKey use, once.
 func (l *Live) index() {
 	l.once.Do(func() {
 		l.tokens = map[string]string{}
 		l.keys = map[string]*mail.DKIMKey{}
+		l.signing = map[string]*mail.DKIMKey{}
 		for _, st := range l.Mail {
 			for _, d := range st.Domains {
 				if d.VerificationToken != "" {
@@ -45,6 +52,9 @@ func (l *Live) index() {
 			}
 			for _, k := range st.DKIMKeys {
 				l.keys[k.Selector+"._domainkey."+k.Domain] = k
+				if k.Active {
+					l.signing[k.Domain] = k
+				}
 			}
 		}
 	})
@@ -126,7 +136,7 @@ func DomainRecords(cfg *schema.Config, live *Live, name string) (*DomainDNS, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	for _, dd := range MailDNS(cfg, live.Token, live.DKIMKey) {
+	for _, dd := range MailDNS(cfg, live.Token, live) {
 		if dd.Domain == ascii {
 			return dd, nil
 		}

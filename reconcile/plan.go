@@ -215,6 +215,7 @@ type Plan struct {
 	Notes           []*Note
 	Zones           []*ZoneSummary
 	Proofs          []*Proof // domains activated once their ownership record answers
+	DKIM            []*Proof // DKIM keys that sign once their record answers
 	ConfigChecksum  string   // the config the plan was made from
 	LiveFingerprint string   // the live state it was made from
 
@@ -231,6 +232,7 @@ type planJSON struct {
 	Notes           []*Note        `json:"notes,omitempty"`
 	Zones           []*ZoneSummary `json:"zones,omitempty"`
 	Proofs          []*Proof       `json:"ownership_proofs,omitempty"`
+	DKIM            []*Proof       `json:"dkim_publications,omitempty"`
 	ConfigChecksum  string         `json:"config_checksum"`
 	LiveFingerprint string         `json:"live_fingerprint"`
 }
@@ -240,7 +242,7 @@ func (p *Plan) json() planJSON {
 	for i, c := range p.Changes {
 		cs[i] = c.JSON()
 	}
-	return planJSON{FormatVersion: p.FormatVersion, Changes: cs, Notes: p.Notes, Zones: p.Zones, Proofs: p.Proofs,
+	return planJSON{FormatVersion: p.FormatVersion, Changes: cs, Notes: p.Notes, Zones: p.Zones, Proofs: p.Proofs, DKIM: p.DKIM,
 		ConfigChecksum: p.ConfigChecksum, LiveFingerprint: p.LiveFingerprint}
 }
 
@@ -257,7 +259,7 @@ func (p *Plan) UnmarshalJSON(b []byte) error {
 	for i, c := range j.Changes {
 		cs[i] = c.change()
 	}
-	*p = Plan{FormatVersion: j.FormatVersion, Changes: cs, Notes: j.Notes, Zones: j.Zones, Proofs: j.Proofs,
+	*p = Plan{FormatVersion: j.FormatVersion, Changes: cs, Notes: j.Notes, Zones: j.Zones, Proofs: j.Proofs, DKIM: j.DKIM,
 		ConfigChecksum: j.ConfigChecksum, LiveFingerprint: j.LiveFingerprint}
 	return nil
 }

@@ -258,7 +258,7 @@ func decodePlan(dec *json.Decoder) (*Plan, error) {
 	if err := json.Unmarshal(rest, &j); err != nil {
 		return nil, err
 	}
-	return &Plan{FormatVersion: j.FormatVersion, Notes: j.Notes, Zones: j.Zones, Proofs: j.Proofs,
+	return &Plan{FormatVersion: j.FormatVersion, Notes: j.Notes, Zones: j.Zones, Proofs: j.Proofs, DKIM: j.DKIM,
 		ConfigChecksum: j.ConfigChecksum, LiveFingerprint: j.LiveFingerprint,
 		savedChanges: n, savedDigest: sum.Sum(nil)}, nil
 }

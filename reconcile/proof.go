@@ -13,28 +13,54 @@ import (
 
 	"github.com/mailform/mailform/internal/dnsquery"
 	"github.com/mailform/mailform/internal/parallel"
+	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
 )
 
-// Proof is the ownership proof of a domain or alias domain that a plan
-// activates: apply writes it pending (not active, no mailboxes), publishes
-// its DNS, waits until every authoritative server answers its ownership
-// record, and only then activates it and creates what it holds.
+// Proof is a record that must answer on every authoritative server before
+// apply goes on with what waits for it.
+//
+// The ownership proof of a domain or alias domain that a plan activates:
+// apply writes it pending (not active, no mailboxes), publishes its DNS,
+// waits until every authoritative server answers its ownership record, and
+// only then activates it and creates what it holds.
+//
+// The publication of a DKIM key (Selector set): apply stores a new key
+// without signing with it, publishes its record, waits until every
+// authoritative server answers it, and only then makes it the key that
+// signs; the key that signed before signs until then.
 type Proof struct {
-	Address  string   `json:"address"` // the domain's change
+	Address  string   `json:"address"` // the domain's change, or the DKIM key's
 	Domain   string   `json:"domain"`
 	Record   string   `json:"record"`             // d123456789.example.com. A 192.0.2.16
 	Provider string   `json:"provider,omitempty"` // the DNS provider that publishes it; "" when the customer does
 	Servers  []string `json:"servers,omitempty"`  // pinned authoritative servers
 	Target   string   `json:"target,omitempty"`   // an alias domain's real domain, proven with it
+	Selector string   `json:"selector,omitempty"` // a DKIM key's publication: its selector
 
 	name, ip, resolver string
+	// txt is the text a DKIM record must hold: known once the key is made.
+	txt string
+	// local: the record goes into a zone file and no server is pinned, so
+	// that no server can be asked: the file written is the record published.
+	local bool
 }
 
 // Wait says whether apply waits for the record (mailform publishes it) or
 // looks once (the customer publishes it).
 func (p *Proof) Wait() bool { return p.Provider != "" }
+
+// gate is what the changes that wait for the proof name it by.
+func (p *Proof) gate() string {
+	if p.Selector != "" {
+		return dkimGate(p.Domain)
+	}
+	return p.Domain
+}
+
+// dkimGate is what a domain's DKIM key changes wait for.
+func dkimGate(domain string) string { return "dkim " + domain }
 
 // proofs lists the domains and alias domains a plan activates that are not
 // proven yet. A domain whose record goes into a zone file with no servers
@@ -71,6 +97,41 @@ func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*Change
 		}
 		if pz := live.DNS[pr.Provider]; pz != nil && pz.Caps.Offline && len(pr.Servers) == 0 {
 			continue
+		}
+		out = append(out, pr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Domain < out[j].Domain })
+	return out
+}
+
+// dkimProofs lists the DKIM keys a plan makes sign, each to be published
+// everywhere first: a new key (its text known once apply makes it), or a
+// stored key that does not sign yet.
+func dkimProofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*Change) []*Proof {
+	byName := map[string]*DomainDNS{}
+	for _, d := range doms {
+		byName[d.Domain] = d
+	}
+	pins := pinnedServers(cfg)
+	var out []*Proof
+	for _, c := range changes {
+		if c.op == nil || c.op.DKIMKey == nil || c.Action == Delete || !c.op.DKIMKey.Active {
+			continue
+		}
+		k := c.op.DKIMKey
+		pr := &Proof{Address: c.Address, Domain: k.Domain, Selector: k.Selector, Servers: pins[k.Domain],
+			name: k.Selector + "._domainkey." + k.Domain + ".", resolver: resolverOf(cfg)}
+		text := dkimText(k.Algorithm, dkimPlaceholder)
+		if k.PublicKey != "" {
+			text = dkimText(k.Algorithm, k.PublicKey)
+			pr.txt = text
+		}
+		pr.Record = fmt.Sprintf("%s TXT %q", pr.name, text)
+		if dd := byName[k.Domain]; dd != nil {
+			pr.Provider = dd.Provider
+		}
+		if pz := live.DNS[pr.Provider]; pz != nil && pz.Caps.Offline && len(pr.Servers) == 0 {
+			pr.local = true
 		}
 		out = append(out, pr)
 	}
@@ -140,6 +201,14 @@ type ProofResult struct {
 // check asks every authoritative server once.
 func (pv *Prover) check(ctx context.Context, p *Proof) ProofResult {
 	res := ProofResult{Proof: p}
+	if p.local {
+		res.Proven = true // written into its zone file: no server to ask
+		return res
+	}
+	if p.Selector != "" && p.txt == "" {
+		res.Missing = []string{"the key was not made"}
+		return res
+	}
 	servers := dnsquery.Pinned(p.Servers)
 	if len(servers) == 0 {
 		servers = dnsquery.Pinned(pv.Pinned)
@@ -153,18 +222,29 @@ func (pv *Prover) check(ctx context.Context, p *Proof) ProofResult {
 		servers = found
 	}
 	want := net.ParseIP(p.ip)
+	qtype, has, describe := mdns.TypeA, func(rr mdns.RR) bool { return rr.(*mdns.A).A.Equal(want) }, describeA
+	if p.Selector != "" {
+		qtype, has, describe = mdns.TypeTXT, func(rr mdns.RR) bool { return dns.FromMiekg(".", rr).Data == p.txt }, describeTXT
+	}
 	for _, s := range servers {
-		a := dnsquery.Query(ctx, s, p.name, mdns.TypeA)
+		a := dnsquery.Query(ctx, s, p.name, qtype)
 		if prob := a.Problem(); prob != "" {
 			res.Missing = append(res.Missing, serverName(s)+": "+prob)
 			continue
 		}
-		if !a.Has(func(rr mdns.RR) bool { return rr.(*mdns.A).A.Equal(want) }) {
-			res.Missing = append(res.Missing, serverName(s)+": "+describeA(a.RRs))
+		if !a.Has(has) {
+			res.Missing = append(res.Missing, serverName(s)+": "+describe(a.RRs))
 		}
 	}
 	res.Proven = len(res.Missing) == 0
 	return res
+}
+
+func describeTXT(rrs []mdns.RR) string {
+	if len(rrs) == 0 {
+		return "no such record"
+	}
+	return "answers another key"
 }
 
 func serverName(s dnsquery.Server) string {
@@ -215,8 +295,14 @@ func (pv *Prover) Prove(ctx context.Context, ps []*Proof) []ProofResult {
 }
 
 // pendingCopy is a domain or alias domain op as written before its proof:
-// not verified, not active, no catch-all.
+// not verified, not active, no catch-all; a new DKIM key's, stored without
+// signing.
 func pendingCopy(op mail.Op) mail.Op {
+	if op.DKIMKey != nil {
+		k := *op.DKIMKey
+		k.Active = false
+		op.DKIMKey = &k
+	}
 	if op.Domain != nil {
 		d := *op.Domain
 		d.Verified, d.Active, d.CatchAll = false, false, ""
@@ -230,10 +316,13 @@ func pendingCopy(op mail.Op) mail.Op {
 	return op
 }
 
-// gates are the domains whose proofs a change waits for: its own domain,
-// and an alias domain's real domain, when they are pending and not proven.
+// gates are the proofs a change waits for (see Proof.gate): its own
+// domain's, and an alias domain's real domain's, when they are pending and
+// not proven; for a DKIM key, its domain's new key's publication, which
+// every change of the domain's keys waits for, the key that signs going
+// last.
 func gates(c *Change, pending, proven map[string]bool) []string {
-	if c.op == nil || c.Action == Delete {
+	if c.op == nil {
 		return nil
 	}
 	var names []string
@@ -241,6 +330,13 @@ func gates(c *Change, pending, proven map[string]bool) []string {
 		if pending[d] && !proven[d] {
 			names = append(names, d)
 		}
+	}
+	if k := c.op.DKIMKey; k != nil && (c.Action != Delete || k.Active) {
+		add(dkimGate(k.Domain))
+		return names
+	}
+	if c.Action == Delete {
+		return nil
 	}
 	switch {
 	case c.op.Domain != nil:

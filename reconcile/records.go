@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,8 +72,12 @@ func VerificationToken(domain string) string {
 	return fmt.Sprintf("d%09d", binary.BigEndian.Uint64(sum[:8])%1_000_000_000)
 }
 
-// dkimKeys finds a live DKIM key of a domain by selector.
-type dkimKeys func(domain, selector string) *mail.DKIMKey
+// dkimKeys finds the live DKIM keys of a domain: by selector, and the one
+// that signs.
+type dkimKeys interface {
+	DKIMKey(domain, selector string) *mail.DKIMKey
+	SigningKey(domain string) *mail.DKIMKey
+}
 
 // tokens gives a domain's verification token: the one the backend holds, or
 // VerificationToken.
@@ -160,8 +165,9 @@ func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tok
 	if dmarc := dmarcRecord(d); dmarc != "" {
 		add("_dmarc."+d.Name, "TXT", dmarc, PurposeDMARC)
 	}
-	for _, sel := range dkimSelectors(d) {
-		k := keys(d.Name, sel)
+	selectors := dkimSelectors(d)
+	for _, sel := range selectors {
+		k := keys.DKIMKey(d.Name, sel)
 		if k != nil && sel == activeSelector(d) && !keyFits(k, d) {
 			k = nil // replaced at apply by a key of the configured type
 		}
@@ -172,6 +178,11 @@ func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tok
 			add(sel+"._domainkey."+d.Name, "TXT", dkimText(dkimAlgorithm(d), dkimPlaceholder), PurposeDKIM)
 			out.Records[len(out.Records)-1].Pending = true
 		}
+	}
+	// The key that signs keeps its record while it does, though the config
+	// dropped its selector: it stops once the new key is published.
+	if k := keys.SigningKey(d.Name); k != nil && !slices.Contains(selectors, k.Selector) {
+		add(k.Selector+"._domainkey."+d.Name, "TXT", dkimText(k.Algorithm, k.PublicKey), PurposeDKIM)
 	}
 	if p.VerificationIP != "" {
 		add(token(d.Name)+"."+d.Name, "A", p.VerificationIP, PurposeOwnership)

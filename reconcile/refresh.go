@@ -128,9 +128,10 @@ type Live struct {
 	Mail map[string]*mail.State    // by backend name
 	DNS  map[string]*ProviderZones // by DNS provider name
 
-	once   sync.Once
-	tokens map[string]string        // domain → verification token
-	keys   map[string]*mail.DKIMKey // selector._domainkey.domain → key
+	once    sync.Once
+	tokens  map[string]string        // domain → verification token
+	keys    map[string]*mail.DKIMKey // selector._domainkey.domain → key
+	signing map[string]*mail.DKIMKey // domain → the key that signs
 }
 
 // ProviderZones is what a DNS provider holds of the zones mailform needs.

@@ -192,10 +192,10 @@ func proofProgress(c *cli.Context) func(reconcile.ProofResult) {
 	last := map[string]string{}
 	return func(r reconcile.ProofResult) {
 		line := strings.Join(r.Missing, "; ")
-		if last[r.Proof.Domain] == line {
+		if last[r.Proof.Record] == line {
 			return // said already
 		}
-		last[r.Proof.Domain] = line
+		last[r.Proof.Record] = line
 		fmt.Fprintf(w, "  waiting for %s: %s\n", r.Proof.Record, line)
 	}
 }
@@ -220,11 +220,11 @@ func report(c *cli.Context, res *reconcile.Result) error {
 		a, ch, d := count(res.Applied)
 		fmt.Fprintf(w, "\nApply complete: %d added, %d changed, %d destroyed.\n", a, ch, d)
 		if len(res.Proofs) > 0 {
-			fmt.Fprintf(w, "\nPending ownership proof (%s waiting):\n", plural(len(res.Pending), "%d change", "%d changes"))
+			fmt.Fprintf(w, "\nWaiting for records their owners publish (%s waiting):\n", plural(len(res.Pending), "%d change", "%d changes"))
 			for _, r := range res.Proofs {
 				fmt.Fprintf(w, "  %s: its owner must publish\n      %s\n    now: %s\n", r.Proof.Domain, r.Proof.Record, strings.Join(r.Missing, "; "))
 			}
-			fmt.Fprintln(w, "The domains stay pending, without mailboxes; apply again once the records are published.")
+			fmt.Fprintln(w, "A domain stays pending, without mailboxes, until its ownership record answers, and a new DKIM key signs only once its record does (the key before signs on); apply again once the records are published.")
 		}
 		return nil
 	}

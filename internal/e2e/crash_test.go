@@ -19,6 +19,7 @@ platform {
   webmail_url     = "https://webmail.platform.test"
   verification_ip = "192.0.2.16"
   ownership_proof = "none"
+  authoritative_servers = ["{{.Customer}}"] # for the DKIM keys of a domain without managed DNS
   mx "mx1.platform.test" {
     priority = 10
   }
@@ -43,14 +44,14 @@ tenant "{{.Tenant}}" {
 `
 
 type tenantData struct {
-	Backend, Tenant, Quota, Zones string
-	Mailboxes                     []string
+	Backend, Tenant, Quota, Zones, Customer string
+	Mailboxes                               []string
 }
 
-func newTenant(db servers.Database, owner, tenant string, n int) *tenantData {
+func newTenant(t *testing.T, db servers.Database, owner, tenant string, n int) *tenantData {
 	backend := backendBlock(db)
 	backend = strings.Replace(backend, "}\n", fmt.Sprintf("  owner = %q\n}\n", owner), 1)
-	d := &tenantData{Backend: backend, Tenant: tenant, Quota: "1GB"}
+	d := &tenantData{Backend: backend, Tenant: tenant, Quota: "1GB", Customer: customerDNS(t, db)}
 	for i := range n {
 		d.Mailboxes = append(d.Mailboxes, fmt.Sprintf("user%03d", i))
 	}
@@ -72,7 +73,7 @@ func TestKillDuringApply(t *testing.T) {
 	for name, open := range databases(t) {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
-			data := newTenant(db, "default", "acme", 20)
+			data := newTenant(t, db, "default", "acme", 20)
 			dir := writeConfig(t, tenantConfig, data)
 			mustApply(t, nil, dir)
 
@@ -105,7 +106,7 @@ func TestKillDuringApply(t *testing.T) {
 // what is missing, and nothing twice.
 func TestKillBetweenBackendAndZone(t *testing.T) {
 	db := servers.Database{SQLitePath: filepath.Join(t.TempDir(), "mail.db")}
-	data := newTenant(db, "default", "acme", 3)
+	data := newTenant(t, db, "default", "acme", 3)
 	data.Zones = filepath.Join(t.TempDir(), "zones")
 	dir := writeConfig(t, tenantConfig, data)
 	r := mailform(t, []string{"MAILFORM_FAULT=apply-step-done"}, "apply", "--auto-approve", dir)
@@ -124,7 +125,7 @@ func TestKillBetweenBackendAndZone(t *testing.T) {
 // a temporary file beside it, which the next apply removes.
 func TestKillDuringZoneWrite(t *testing.T) {
 	db := servers.Database{SQLitePath: filepath.Join(t.TempDir(), "mail.db")}
-	data := newTenant(db, "default", "acme", 3)
+	data := newTenant(t, db, "default", "acme", 3)
 	data.Zones = filepath.Join(t.TempDir(), "zones")
 	dir := writeConfig(t, tenantConfig, data)
 	r := mailform(t, []string{"MAILFORM_FAULT=zonefile-temp-written"}, "apply", "--auto-approve", dir)
@@ -151,8 +152,8 @@ func TestKillDuringZoneWrite(t *testing.T) {
 func TestConcurrentApplies(t *testing.T) {
 	pg := servers.StartPostgres(t)
 	db := servers.Database{Postgres: pg, PGDatabase: pg.NewDatabase(t)}
-	dirA := writeConfig(t, tenantConfig, newTenant(db, "job-a", "alpha", 30))
-	dirB := writeConfig(t, tenantConfig, newTenant(db, "job-b", "beta", 30))
+	dirA := writeConfig(t, tenantConfig, newTenant(t, db, "job-a", "alpha", 30))
+	dirB := writeConfig(t, tenantConfig, newTenant(t, db, "job-b", "beta", 30))
 
 	// A second runner that does not wait is told who holds the lock.
 	var wg sync.WaitGroup
@@ -195,7 +196,7 @@ func TestConcurrentFirstApplies(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for round := range 3 {
 				db := open(t)
-				data := newTenant(db, "default", "acme", 3)
+				data := newTenant(t, db, "default", "acme", 3)
 				data.Zones = filepath.Join(t.TempDir(), "zones")
 				dir := writeConfig(t, tenantConfig, data)
 				results := make([]result, 20)

@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/internal/testenv"
+	"github.com/mailform/mailform/providers/mail/sql"
 )
 
 // binary is the mailform program under test, built with the faultinject
@@ -114,4 +116,37 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// customerDNS starts a name server on loopback for the domains whose DNS
+// mailform does not manage: their owners have published every record,
+// the DKIM keys db holds included. Configs pin it as their authoritative
+// server.
+func customerDNS(t *testing.T, db servers.Database) string {
+	t.Helper()
+	database := db.SQLitePath
+	if db.Postgres != nil {
+		database = db.Postgres.DSN(db.PGDatabase)
+	}
+	return servers.StartCustomerDNS(t, "192.0.2.16", func(name string) []string {
+		if _, err := os.Stat(db.SQLitePath); db.Postgres == nil && err != nil {
+			return nil // nothing applied yet
+		}
+		b, err := sql.OpenExisting(context.Background(), database)
+		if err != nil {
+			return nil
+		}
+		defer b.Close()
+		st, err := b.Read(context.Background())
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, k := range st.DKIMKeys {
+			if k.Selector+"._domainkey."+k.Domain+"." == name {
+				out = append(out, "v=DKIM1; k="+k.Algorithm+"; p="+k.PublicKey)
+			}
+		}
+		return out
+	})
 }

@@ -24,6 +24,7 @@ platform {
   webmail_url     = "https://webmail.platform.test"
   verification_ip = "192.0.2.16"
   ownership_proof = "none" # these domains' DNS is nowhere: the proof is tested in dns_test.go
+  authoritative_servers = ["{{.Customer}}"] # where their owners publish their DKIM keys
   mx "mx1.platform.test" {
     priority = 10
   }
@@ -134,7 +135,7 @@ var mailEnv = []string{"MAILFORM_PW_POSTMASTER=pw-postmaster", "MAILFORM_PW_ALIC
 	"MAILFORM_PW_LATER=pw-later", "MAILFORM_PW_NOIMAP=pw-noimap", "MAILFORM_PW_NOSMTP=pw-nosmtp", "MAILFORM_PW_OFF=pw-off", "MAILFORM_PW_ERIN=pw-erin", "MAILFORM_PW_FRANK=pw-frank", "MAILFORM_PW_X=pw-x", "MAILFORM_PW_Z=pw-z"}
 
 type mailData struct {
-	Backend                        string
+	Backend, Customer              string
 	Yesterday, Tomorrow, NextMonth string
 	BLF, MD5                       string
 	WithErin, Moved                bool
@@ -151,7 +152,7 @@ func newMailData(t *testing.T, db servers.Database) *mailData {
 		t.Fatal(err)
 	}
 	day := func(n int) string { return time.Now().UTC().AddDate(0, 0, n).Format("2006-01-02") }
-	return &mailData{Backend: backendBlock(db), Yesterday: day(-1), Tomorrow: day(1), NextMonth: day(30),
+	return &mailData{Backend: backendBlock(db), Customer: customerDNS(t, db), Yesterday: day(-1), Tomorrow: day(1), NextMonth: day(30),
 		BLF: "{BLF-CRYPT}" + strings.Replace(string(blf), "$2a$", "$2y$", 1), MD5: md5, WithErin: true, WithFrank: true}
 }
 

@@ -110,7 +110,7 @@ func TestOwnershipProof(t *testing.T) {
 	// The secondary catches up; u.test's owner has not published yet.
 	servers.Notify(t, secondary, primary, "a.test")
 	r = mustApply(t, env, dir)
-	for _, want := range []string{"Pending ownership proof", "u.test: its owner must publish", "192.0.2.16", secondary.Addr() + ": NXDOMAIN"} {
+	for _, want := range []string{"Waiting for records their owners publish", "u.test: its owner must publish", "192.0.2.16", secondary.Addr() + ": NXDOMAIN"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("apply does not say %q:\n%s", want, r.stdout)
 		}
@@ -129,8 +129,14 @@ func TestOwnershipProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.UpdateZone(context.Background(), "u.test.", []dns.RRSet{{Name: record, Type: "A",
-		Records: []libdns.RR{{Name: record, Type: "A", TTL: time.Hour, Data: "192.0.2.16"}}}}); err != nil {
+	sets := []dns.RRSet{{Name: record, Type: "A", Records: []libdns.RR{{Name: record, Type: "A", TTL: time.Hour, Data: "192.0.2.16"}}}}
+	for _, k := range st.DKIMKeys {
+		if k.Domain == "u.test" { // and the DKIM key, stored without signing until then
+			name := k.Selector + "._domainkey"
+			sets = append(sets, dns.RRSet{Name: name, Type: "TXT", Records: []libdns.RR{{Name: name, Type: "TXT", TTL: time.Hour, Data: "v=DKIM1; k=" + k.Algorithm + "; p=" + k.PublicKey}}})
+		}
+	}
+	if err := p.UpdateZone(context.Background(), "u.test.", sets); err != nil {
 		t.Fatal(err)
 	}
 	servers.Notify(t, secondary, primary, "u.test")
@@ -148,9 +154,9 @@ func TestOwnershipProof(t *testing.T) {
 	if r := mailform(t, env, "check", "--domain", "a.test", dir); r.code != 0 || !strings.Contains(r.stdout, "a.test (servers "+primary.Addr()+", "+secondary.Addr()+"): OK") {
 		t.Errorf("check of a.test in sync: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	// u.test's owner published only the ownership record.
+	// u.test's owner published only the ownership record and the DKIM key.
 	r = mailform(t, env, "check", dir)
-	for _, want := range []string{"MISSING  " + primary.Addr() + " u.test MX (mx): want \"10 mx1.platform.test.\"", "u.test (servers", "16 problems", "1 domain of 2 with problems"} {
+	for _, want := range []string{"MISSING  " + primary.Addr() + " u.test MX (mx): want \"10 mx1.platform.test.\"", "u.test (servers", "14 problems", "1 domain of 2 with problems"} {
 		if r.code != 1 || !strings.Contains(r.stdout, want) {
 			t.Errorf("check does not say %q (exit %d):\n%s%s", want, r.code, r.stdout, r.stderr)
 		}

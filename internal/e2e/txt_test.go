@@ -22,7 +22,8 @@ platform {
   webmail_url     = "https://webmail.platform.test"
   verification_ip = "192.0.2.16"
   ownership_proof = "none"
-  mx "mx1.platform.test" {
+{{if .Auth}}  authoritative_servers = ["{{.Auth}}"]
+{{end}}  mx "mx1.platform.test" {
     priority = 10
   }
 }
@@ -64,6 +65,7 @@ var hostileTexts = []string{
 func TestTXTTextOnServers(t *testing.T) {
 	type served struct {
 		env  []string
+		auth string                    // the server to pin, when it runs before the apply
 		addr func(t *testing.T) string // where the zone is served once applied
 	}
 	cases := map[string]func(t *testing.T) (string, served){
@@ -79,17 +81,17 @@ func TestTXTTextOnServers(t *testing.T) {
 		}
 		cases[name] = func(t *testing.T) (string, served) {
 			c := start(t, servers.Zone{Name: "a.test."})
-			return c.block, served{env: c.env, addr: func(*testing.T) string { return c.addr }}
+			return c.block, served{env: c.env, auth: c.addr, addr: func(*testing.T) string { return c.addr }}
 		}
 	}
 	cases["powerdns-api"] = func(t *testing.T) (string, served) {
 		c := dnsServers("a.test.")["powerdns-api"](t, servers.Zone{Name: "a.test."})
-		return c.block, served{env: c.env, addr: func(*testing.T) string { return c.addr }}
+		return c.block, served{env: c.env, auth: c.addr, addr: func(*testing.T) string { return c.addr }}
 	}
 	for name, start := range cases {
 		t.Run(name, func(t *testing.T) {
 			block, s := start(t)
-			dir := writeConfig(t, txtConfig, map[string]any{"Provider": block, "Texts": hostileTexts})
+			dir := writeConfig(t, txtConfig, map[string]any{"Provider": block, "Texts": hostileTexts, "Auth": s.auth})
 			mustApply(t, s.env, dir)
 			planIsEmpty(t, s.env, dir, "after the apply")
 			addr := s.addr(t)

@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -401,6 +403,14 @@ func NoResolver() { os.Setenv("MAILFORM_DNS_RESOLVER", "127.0.0.1:9") }
 // record. It returns its address.
 func StartOwnershipDNS(t testing.TB, ip string) string {
 	t.Helper()
+	return StartCustomerDNS(t, ip, nil)
+}
+
+// StartCustomerDNS is StartOwnershipDNS answering TXT queries too, with
+// what txt gives for the name asked (fully qualified): a customer who has
+// published every record mailform asked for, DKIM keys included.
+func StartCustomerDNS(t testing.TB, ip string, txt func(name string) []string) string {
+	t.Helper()
 	// The system picks the port: a port free for TCP may be taken for UDP.
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -414,9 +424,71 @@ func StartOwnershipDNS(t testing.TB, ip string) string {
 		if len(q.Question) == 1 && q.Question[0].Qtype == mdns.TypeA {
 			r.Answer = []mdns.RR{&mdns.A{Hdr: mdns.RR_Header{Name: q.Question[0].Name, Rrtype: mdns.TypeA, Class: mdns.ClassINET, Ttl: 60}, A: net.ParseIP(ip)}}
 		}
+		if len(q.Question) == 1 && q.Question[0].Qtype == mdns.TypeTXT && txt != nil {
+			for _, text := range txt(q.Question[0].Name) {
+				var parts []string
+				for len(text) > 255 {
+					parts, text = append(parts, text[:255]), text[255:]
+				}
+				r.Answer = append(r.Answer, &mdns.TXT{Hdr: mdns.RR_Header{Name: q.Question[0].Name, Rrtype: mdns.TypeTXT, Class: mdns.ClassINET, Ttl: 60}, Txt: append(parts, text)})
+			}
+		}
 		w.WriteMsg(r)
 	})}
 	go srv.ActivateAndServe()
 	t.Cleanup(func() { srv.Shutdown() })
 	return addr
+}
+
+// RefuseUpdates starts a TCP proxy on loopback in front of a DNS server
+// that passes queries and zone transfers on and answers every RFC 2136
+// update REFUSED, as a server whose update policy changed would. It
+// returns the proxy's address.
+func RefuseUpdates(t testing.TB, upstream string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go refuseUpdates(c, upstream)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func refuseUpdates(c net.Conn, upstream string) {
+	defer c.Close()
+	for {
+		var size [2]byte
+		if _, err := io.ReadFull(c, size[:]); err != nil {
+			return
+		}
+		msg := make([]byte, binary.BigEndian.Uint16(size[:]))
+		if _, err := io.ReadFull(c, msg); err != nil || len(msg) < 12 {
+			return
+		}
+		if msg[2]>>3&0xf != mdns.OpcodeUpdate {
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				return
+			}
+			defer up.Close()
+			up.Write(append(size[:], msg...))
+			go io.Copy(up, c)
+			io.Copy(c, up)
+			return
+		}
+		// The header alone: the same id, a response, REFUSED.
+		reply := []byte{0, 12, msg[0], msg[1], msg[2] | 0x80, mdns.RcodeRefused, 0, 0, 0, 0, 0, 0, 0, 0}
+		if _, err := c.Write(reply); err != nil {
+			return
+		}
+	}
 }

@@ -20,6 +20,8 @@ type JSONPlan struct {
 	Changes         []reconcile.ChangeJSON   `json:"changes"`
 	Notes           []*reconcile.Note        `json:"notes"`
 	Zones           []*reconcile.ZoneSummary `json:"zones"`
+	Proofs          []*reconcile.Proof       `json:"ownership_proofs,omitempty"`
+	DKIM            []*reconcile.Proof       `json:"dkim_publications,omitempty"`
 	Safety          JSONSafety               `json:"safety"`
 	ConfigChecksum  string                   `json:"config_checksum"`
 	LiveFingerprint string                   `json:"live_fingerprint"`
@@ -52,6 +54,8 @@ func JSON(w io.Writer, p *reconcile.Plan, version string) error {
 		Changes:         []reconcile.ChangeJSON{},
 		Notes:           p.Notes,
 		Zones:           p.Zones,
+		Proofs:          p.Proofs,
+		DKIM:            p.DKIM,
 		Safety:          JSONSafety{NeedsAllowDestroy: []string{}, NeedsForce: []string{}},
 		ConfigChecksum:  p.ConfigChecksum,
 		LiveFingerprint: p.LiveFingerprint,

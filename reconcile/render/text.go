@@ -298,8 +298,10 @@ func writeNotes(b textWriter, p *reconcile.Plan) {
 	}
 }
 
-// writeProofs says which domains wait for their ownership proof.
+// writeProofs says which domains wait for their ownership proof, and
+// which DKIM keys for their record.
 func writeProofs(b textWriter, p *reconcile.Plan) {
+	writeDKIM(b, p)
 	if len(p.Proofs) == 0 {
 		return
 	}
@@ -310,6 +312,21 @@ func writeProofs(b textWriter, p *reconcile.Plan) {
 			how = "published by dns_provider " + strconv.Quote(pr.Provider) + "; apply waits for it"
 		}
 		fmt.Fprintf(b, "  - %s: %s\n        (%s)\n", clean(pr.Domain), clean(pr.Record), clean(how))
+	}
+}
+
+// writeDKIM says which DKIM keys sign only once their record answers.
+func writeDKIM(b textWriter, p *reconcile.Plan) {
+	if len(p.DKIM) == 0 {
+		return
+	}
+	b.WriteString("\nDKIM keys: each is stored without signing, and signs once every authoritative\nserver answers its record; until then the key that signed before signs on:\n")
+	for _, pr := range p.DKIM {
+		how := "its owner publishes it (mailform records shows it); apply looks once"
+		if pr.Wait() {
+			how = "published by dns_provider " + strconv.Quote(pr.Provider) + "; apply waits for it"
+		}
+		fmt.Fprintf(b, "  - %s: %s._domainkey\n        (%s)\n", clean(pr.Domain), clean(pr.Selector), clean(how))
 	}
 }
 
