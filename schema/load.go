@@ -80,18 +80,23 @@ func Load(dir string) (cfg *Config, srcs Sources, checksum string, diags hcl.Dia
 	}
 	sum := newChecksummer()
 	env, roots, pinned := runPolicy()
-	// The config files must lie in the directory, or a root the run
-	// allows: the platform's allow_files_from is in them, so not known yet.
-	files0 := newAccess(dir, nil, roots)
-	read := func(f string) ([]byte, error) {
-		abs, err := filepath.Abs(f) // f is the directory's path joined with the name
-		if err != nil {
-			return nil, err
-		}
-		return files0.Read(abs, MaxConfigFile)
-	}
+	read := func(f string) ([]byte, error) { return ReadConfigFile(dir, f) }
 	cfg, diags = load(dir, files, read, sum, policy{env, roots, pinned})
 	return cfg, srcs, sum.String(), diags
+}
+
+// ReadConfigFile reads a config file of dir, as ConfigFiles names it: it
+// must lie in the directory, or in a directory MAILFORM_ALLOW_FILES_FROM
+// names, once links are followed (the platform's allow_files_from is in
+// the files, so not known yet), and be a regular file of at most
+// MaxConfigFile bytes.
+func ReadConfigFile(dir, path string) ([]byte, error) {
+	_, roots, _ := runPolicy()
+	abs, err := filepath.Abs(path) // the directory's path joined with the name
+	if err != nil {
+		return nil, err
+	}
+	return newAccess(dir, nil, roots).Read(abs, MaxConfigFile)
 }
 
 // policy is the access policy of a run, from its environment: nil lists

@@ -42,9 +42,14 @@ Examples:
 			srcs := schema.Sources{}
 			changed := 0
 			for _, f := range files {
-				src, err := os.ReadFile(f)
+				if st, err := os.Lstat(f); err == nil && st.Mode()&os.ModeSymlink != 0 {
+					// Rewritten, the link would become a file of its own.
+					fmt.Fprintf(c.App.ErrWriter, "%s: a link, left as it is: format the file it points to\n", f)
+					continue
+				}
+				src, err := schema.ReadConfigFile(dir, f)
 				if err != nil {
-					return cli.Exit(err.Error(), exitError)
+					return cli.Exit(fmt.Sprintf("%s: %v", f, err), exitError)
 				}
 				srcs[f] = src
 				out, d := schema.Format(f, src)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -66,5 +67,29 @@ dns_provider "evil" {
 	mailform(t, "plan", dir)
 	if requests.Load() == 0 {
 		t.Error("a plan with an allowed credential did not reach the server either")
+	}
+}
+
+// fmt reads the config files as validate does: a link out of the
+// directory is left alone and unread, a FIFO is refused without waiting.
+func TestFmtReadsConfinedFiles(t *testing.T) {
+	parent := t.TempDir()
+	os.WriteFile(filepath.Join(parent, ".env"), []byte("API_KEY = \"sk-live-0123456789\"\n"), 0o600)
+	dir := filepath.Join(parent, "config")
+	os.MkdirAll(dir, 0o755)
+	b, _ := os.ReadFile("../../examples/quickstart/hcl/main.hcl")
+	os.WriteFile(filepath.Join(dir, "main.hcl"), b, 0o644)
+	os.Symlink(filepath.Join(parent, ".env"), filepath.Join(dir, "env.hcl"))
+	code, out, errOut := mailform(t, "fmt", "--check", dir)
+	if code != 0 || strings.Contains(out+errOut, "sk-live") || !strings.Contains(errOut, "env.hcl: a link, left as it is") {
+		t.Errorf("fmt with a link out: exit %d\n%s%s", code, out, errOut)
+	}
+	os.Remove(filepath.Join(dir, "env.hcl"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "x.hcl"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = mailform(t, "fmt", dir)
+	if code != exitError || !strings.Contains(errOut, "not a regular file") {
+		t.Errorf("fmt with a FIFO: exit %d\n%s%s", code, out, errOut)
 	}
 }
