@@ -446,21 +446,7 @@ func StartCustomerDNS(t testing.TB, ip string, txt func(name string) []string) s
 // returns the proxy's address.
 func RefuseUpdates(t testing.TB, upstream string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go refuseUpdates(c, upstream)
-		}
-	}()
-	return ln.Addr().String()
+	return ServeTCP(t, func(c net.Conn) { refuseUpdates(c, upstream) }).String()
 }
 
 func refuseUpdates(c net.Conn, upstream string) {

@@ -124,6 +124,21 @@ func ServeStartTLS(t testing.TB, cert Cert, dialogue func(conn net.Conn) bool) i
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr := ServeTCP(t, func(conn net.Conn) {
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if dialogue != nil && !dialogue(conn) {
+			return
+		}
+		tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{pair}}).Handshake()
+	})
+	return addr.(*net.TCPAddr).Port
+}
+
+// ServeTCP listens on a free port of 127.0.0.1 until the test ends, and
+// hands each connection to serve, on a goroutine of its own.
+func ServeTCP(t testing.TB, serve func(net.Conn)) net.Addr {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -135,15 +150,8 @@ func ServeStartTLS(t testing.TB, cert Cert, dialogue func(conn net.Conn) bool) i
 			if err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				if dialogue != nil && !dialogue(conn) {
-					return
-				}
-				tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{pair}}).Handshake()
-			}()
+			go serve(conn)
 		}
 	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr()
 }

@@ -298,35 +298,30 @@ func writeNotes(b textWriter, p *reconcile.Plan) {
 	}
 }
 
-// writeProofs says which domains wait for their ownership proof, and
-// which DKIM keys for their record.
+// writeProofs says which DKIM keys wait for their record, and which
+// domains for their ownership proof.
 func writeProofs(b textWriter, p *reconcile.Plan) {
-	writeDKIM(b, p)
-	if len(p.Proofs) == 0 {
-		return
-	}
-	b.WriteString("\nOwnership proof: each of these domains is written pending, and activated with its\nmailboxes once every authoritative server answers its record:\n")
-	for _, pr := range p.Proofs {
-		how := "its owner publishes it; apply looks once"
-		if pr.Wait() {
-			how = "published by dns_provider " + strconv.Quote(pr.Provider) + "; apply waits for it"
-		}
-		fmt.Fprintf(b, "  - %s: %s\n        (%s)\n", clean(pr.Domain), clean(pr.Record), clean(how))
-	}
+	writeProofList(b, p.DKIM, "DKIM keys: each is stored without signing, and signs once every authoritative\nserver answers its record; until then the key that signed before signs on:\n",
+		"its owner publishes it (mailform records shows it); apply looks once",
+		func(pr *reconcile.Proof) string { return pr.Selector + "._domainkey" })
+	writeProofList(b, p.Proofs, "Ownership proof: each of these domains is written pending, and activated with its\nmailboxes once every authoritative server answers its record:\n",
+		"its owner publishes it; apply looks once",
+		func(pr *reconcile.Proof) string { return pr.Record })
 }
 
-// writeDKIM says which DKIM keys sign only once their record answers.
-func writeDKIM(b textWriter, p *reconcile.Plan) {
-	if len(p.DKIM) == 0 {
+// writeProofList writes a list of proofs under its heading: each domain,
+// what it waits for, and who publishes it.
+func writeProofList(b textWriter, proofs []*reconcile.Proof, heading, looked string, what func(*reconcile.Proof) string) {
+	if len(proofs) == 0 {
 		return
 	}
-	b.WriteString("\nDKIM keys: each is stored without signing, and signs once every authoritative\nserver answers its record; until then the key that signed before signs on:\n")
-	for _, pr := range p.DKIM {
-		how := "its owner publishes it (mailform records shows it); apply looks once"
+	b.WriteString("\n" + heading)
+	for _, pr := range proofs {
+		how := looked
 		if pr.Wait() {
 			how = "published by dns_provider " + strconv.Quote(pr.Provider) + "; apply waits for it"
 		}
-		fmt.Fprintf(b, "  - %s: %s._domainkey\n        (%s)\n", clean(pr.Domain), clean(pr.Selector), clean(how))
+		fmt.Fprintf(b, "  - %s: %s\n        (%s)\n", clean(pr.Domain), clean(what(pr)), clean(how))
 	}
 }
 
