@@ -57,22 +57,30 @@ type Access struct {
 	envByRun, filesByRun bool // the run's environment set the lists
 }
 
-// runPolicy reads the access policy the process environment sets: nil
-// lists where it sets none.
-func runPolicy() (env, files []string, pinned bool) {
+// policy is the access policy of a run, from its environment: nil lists
+// leave the platform's.
+type policy struct {
+	env, roots []string
+	pin        bool
+}
+
+// runPolicy reads the access policy the process environment sets.
+func runPolicy() policy {
+	var p policy
 	if v, ok := os.LookupEnv(EnvAllowEnv); ok {
-		env = splitList(v, ",")
-		if env == nil {
-			env = []string{} // set, and empty: mailform's own variables only
+		p.env = splitList(v, ",")
+		if p.env == nil {
+			p.env = []string{} // set, and empty: mailform's own variables only
 		}
 	}
 	if v, ok := os.LookupEnv(EnvAllowFilesFrom); ok {
-		files = splitList(v, ":")
-		if files == nil {
-			files = []string{}
+		p.roots = splitList(v, ":")
+		if p.roots == nil {
+			p.roots = []string{}
 		}
 	}
-	return env, files, os.Getenv(EnvPinEndpoints) == "true"
+	p.pin = os.Getenv(EnvPinEndpoints) == "true"
+	return p
 }
 
 func splitList(v, sep string) []string {
@@ -184,14 +192,23 @@ func readRegular(p string, limit int64) ([]byte, error) {
 	if st.Size() > limit {
 		return nil, ErrTooLarge
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// Read into a buffer of the file's size, as os.ReadFile does, and a
+	// byte more, to see whether it grew while read.
+	b := make([]byte, 0, st.Size()+1)
+	for {
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		switch {
+		case int64(len(b)) > limit:
+			return nil, ErrTooLarge
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return nil, err
+		case len(b) == cap(b):
+			b = append(b, 0)[:len(b)]
+		}
 	}
-	if int64(len(b)) > limit {
-		return nil, ErrTooLarge // it grew while read
-	}
-	return b, nil
 }
 
 // readProblem says in words why a file could not be read, without its

@@ -14,7 +14,8 @@ import (
 // problem it meets and goes on, so that one run shows all of them.
 type decoder struct {
 	report
-	syn syntax
+	syn  syntax
+	refs []SecretRef // the env() and file() references decoded
 }
 
 // decodeFile decodes one file's tree into a Config of its own; the loader
@@ -23,6 +24,7 @@ func decodeFile(n *node, syn syntax) (*Config, hcl.Diagnostics) {
 	d := &decoder{syn: syn}
 	cfg := &Config{}
 	d.body(n, reflect.ValueOf(cfg).Elem(), blockName{}, n.rng())
+	cfg.refs = d.refs
 	return cfg, d.diags
 }
 
@@ -463,6 +465,7 @@ func (d *decoder) secret(n *node, f *field, fv reflect.Value) {
 			return
 		}
 		fv.Set(reflect.ValueOf(s))
+		d.refs = append(d.refs, SecretRef{s, n.rng()})
 	case kindString:
 		if f.secret == secretHashRef {
 			if problem := checkHash(n.str); problem != hashOK {
@@ -509,6 +512,7 @@ func (d *decoder) setting(e *entry, fv reflect.Value) {
 			sec.Kind = SecretFile
 		}
 		s.Kind, s.Secret = SettingSecret, &sec
+		d.refs = append(d.refs, SecretRef{sec, s.Range})
 	case kindList:
 		s.Kind = SettingList
 		for _, item := range n.items {

@@ -18,6 +18,7 @@ import (
 var modelOptions = cmp.Options{
 	cmpopts.IgnoreTypes(Node{}, hcl.Range{}),
 	cmpopts.IgnoreFields(Config{}, "Dir", "Files", "Access"),
+	cmpopts.IgnoreUnexported(Config{}),
 }
 
 // render writes diagnostics one a line as rel/file:line:col: [warning: ]summary,

@@ -79,9 +79,9 @@ func Load(dir string) (cfg *Config, srcs Sources, checksum string, diags hcl.Dia
 		srcs[f] = nil
 	}
 	sum := newChecksummer()
-	env, roots, pinned := runPolicy()
-	read := func(f string) ([]byte, error) { return ReadConfigFile(dir, f) }
-	cfg, diags = load(dir, files, read, sum, policy{env, roots, pinned})
+	run := runPolicy()
+	read := func(f string) ([]byte, error) { return readConfigFile(dir, f, run.roots) }
+	cfg, diags = load(dir, files, read, sum, run)
 	return cfg, srcs, sum.String(), diags
 }
 
@@ -91,19 +91,15 @@ func Load(dir string) (cfg *Config, srcs Sources, checksum string, diags hcl.Dia
 // the files, so not known yet), and be a regular file of at most
 // MaxConfigFile bytes.
 func ReadConfigFile(dir, path string) ([]byte, error) {
-	_, roots, _ := runPolicy()
+	return readConfigFile(dir, path, runPolicy().roots)
+}
+
+func readConfigFile(dir, path string, roots []string) ([]byte, error) {
 	abs, err := filepath.Abs(path) // the directory's path joined with the name
 	if err != nil {
 		return nil, err
 	}
 	return newAccess(dir, nil, roots).Read(abs, MaxConfigFile)
-}
-
-// policy is the access policy of a run, from its environment: nil lists
-// leave the platform's.
-type policy struct {
-	env, roots []string
-	pin        bool
 }
 
 // LoadSources is Load on files already read: files in order, their content
@@ -288,6 +284,7 @@ func merge(parts []*Config, diags *hcl.Diagnostics) *Config {
 		cfg.Backends = append(cfg.Backends, p.Backends...)
 		cfg.DNSProviders = append(cfg.DNSProviders, p.DNSProviders...)
 		cfg.Tenants = append(cfg.Tenants, p.Tenants...)
+		cfg.refs = append(cfg.refs, p.refs...)
 	}
 	return cfg
 }

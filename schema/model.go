@@ -87,10 +87,12 @@ func (n *Node) node() *Node { return n }
 
 // Config is a whole configuration directory, all files merged.
 type Config struct {
-	Node         `mf:"-"`
-	Dir          string         `mf:"-"`
-	Files        []string       `mf:"-"`
-	Access       Access         `mf:"-"` // what the config may read beyond its files
+	Node   `mf:"-"`
+	Dir    string   `mf:"-"`
+	Files  []string `mf:"-"`
+	Access Access   `mf:"-"` // what the config may read beyond its files
+
+	refs         []SecretRef    // every env() and file() reference, as decoded
 	Platform     *Platform      `mf:"platform,block" doc:"The mail platform: hostnames, ports, MX hosts and what it sells."`
 	Reseller     *Reseller      `mf:"reseller,block" doc:"The reseller selling the platform under its own brand."`
 	Backends     []*Backend     `mf:"backend,blocks,yaml=backends" doc:"Mail backends, by name. Without one, mailform uses SQLite in .mailform/mail.db."`

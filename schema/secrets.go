@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"reflect"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -15,10 +14,9 @@ type SecretRef struct {
 }
 
 // SecretRefs lists every env() and file() reference of the config, in
-// source order.
+// source order, as the decoder met them.
 func (c *Config) SecretRefs() []SecretRef {
-	var out []SecretRef
-	walkSecrets(reflect.ValueOf(c).Elem(), &out)
+	out := append([]SecretRef(nil), c.refs...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].Range, out[j].Range
 		if a.Filename != b.Filename {
@@ -27,35 +25,6 @@ func (c *Config) SecretRefs() []SecretRef {
 		return a.Start.Byte < b.Start.Byte
 	})
 	return out
-}
-
-func walkSecrets(v reflect.Value, out *[]SecretRef) {
-	spec := specOf(v.Type())
-	nd := v.Addr().Interface().(nodeHolder).node()
-	for _, f := range spec.fields {
-		fv := v.Field(f.index)
-		switch {
-		case f.kind == fieldAttr && fv.Type() == reflect.TypeOf((*Secret)(nil)):
-			if s := fv.Interface().(*Secret); s != nil && s.Kind != SecretHash {
-				*out = append(*out, SecretRef{*s, nd.At(f.name)})
-			}
-		case f.kind == fieldBlock:
-			if !fv.IsNil() {
-				walkSecrets(fv.Elem(), out)
-			}
-		case f.kind == fieldBlocks || f.kind == fieldList:
-			for i := 0; i < fv.Len(); i++ {
-				walkSecrets(fv.Index(i).Elem(), out)
-			}
-		}
-	}
-	if spec.remain != nil {
-		for _, s := range v.Field(spec.remain.index).Interface().(map[string]*Setting) {
-			if s.Kind == SettingSecret {
-				*out = append(*out, SecretRef{*s.Secret, s.Range})
-			}
-		}
-	}
 }
 
 // Environment is where env() references are looked up. Plan and apply
