@@ -17,13 +17,14 @@ import (
 	"github.com/mailform/mailform/internal/fault"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/reconcile/plan"
 )
 
 // Step reports the progress of an apply: a group of changes about to be
 // written (Done false) or written (Done true, Err set on failure).
 type Step struct {
-	What    string    // "backend main", "zone acme.example. at local"
-	Changes []*Change // what the step writes
+	What    string         // "backend main", "zone acme.example. at local"
+	Changes []*plan.Change // what the step writes
 	Done    bool
 	Check   bool // a check of the live side (an ownership proof), not a write
 	Err     error
@@ -31,13 +32,13 @@ type Step struct {
 
 // Result is what an apply did.
 type Result struct {
-	Applied []*Change // written
-	Failed  []*Change // the steps that failed: none of their changes was written
-	Skipped []*Change // not tried, after the failure
+	Applied []*plan.Change // written
+	Failed  []*plan.Change // the steps that failed: none of their changes was written
+	Skipped []*plan.Change // not tried, after the failure
 	// Pending are the changes of domains whose owners have not published
 	// their ownership record yet: the domain is written pending, the rest
 	// waits for a later apply. Proofs says what each server answered.
-	Pending []*Change
+	Pending []*plan.Change
 	Proofs  []ProofResult
 	Err     error
 }
@@ -52,21 +53,21 @@ type Result struct {
 // activates it and creates its mailboxes and aliases.
 // Apply stops at the first failure; what was written stays written and a
 // new plan picks up from there. The plan must have passed Check.
-func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) *Result {
+func Apply(ctx context.Context, p *plan.Plan, provs *Providers, progress func(Step)) *Result {
 	if progress == nil {
 		progress = func(Step) {}
 	}
 	res := &Result{}
-	proofs := append([]*Proof(nil), p.Proofs...)
+	proofs := append([]*plan.Proof(nil), p.Proofs...)
 	for _, pr := range p.DKIM {
 		cp := *pr // given the key's text below: the plan stays as it was shown
 		proofs = append(proofs, &cp)
 	}
 	pending := map[string]bool{}
 	for _, pr := range proofs {
-		pending[pr.gate()] = true
+		pending[pr.Gate()] = true
 	}
-	var first, gated []*Change
+	var first, gated []*plan.Change
 	for _, c := range p.Changes {
 		if len(gates(c, pending, nil)) > 0 {
 			gated = append(gated, c)
@@ -76,9 +77,9 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 	}
 	keys, err := makeKeys(p)
 	for _, pr := range proofs[len(p.Proofs):] {
-		if k := keys[pr.Selector+"._domainkey."+pr.Domain]; k != nil && pr.txt == "" {
-			pr.txt = dkimText(k.Algorithm, k.PublicKey)
-			pr.Record = fmt.Sprintf("%s TXT %q", pr.name, pr.txt)
+		if k := keys[pr.Selector+"._domainkey."+pr.Domain]; k != nil && pr.TXT == "" {
+			pr.TXT = dkimText(k.Algorithm, k.PublicKey)
+			pr.Record = fmt.Sprintf("%s TXT %q", pr.Owner, pr.TXT)
 		}
 	}
 	var steps []step
@@ -110,7 +111,7 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 	for _, r := range prover.Prove(ctx, proofs) {
 		switch {
 		case r.Proven:
-			proven[r.Proof.gate()] = true
+			proven[r.Proof.Gate()] = true
 		case r.Proof.Wait():
 			then := "the domains stay pending"
 			if r.Proof.Selector != "" {
@@ -122,7 +123,7 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 			res.Proofs = append(res.Proofs, r)
 		}
 	}
-	var second []*Change
+	var second []*plan.Change
 	for _, c := range gated {
 		if len(gates(c, pending, proven)) == 0 {
 			second = append(second, c)
@@ -158,7 +159,7 @@ func Apply(ctx context.Context, p *Plan, provs *Providers, progress func(Step)) 
 }
 
 // proofStep names the check of a plan's proofs in apply's progress.
-func proofStep(p *Plan) string {
+func proofStep(p *plan.Plan) string {
 	var parts []string
 	switch n := len(p.Proofs); {
 	case n == 1:
@@ -240,7 +241,7 @@ func (res *Result) runGroup(ctx context.Context, steps []step, progress func(Ste
 		progress(Step{What: s.what, Changes: s.changes})
 		err := <-ended[i]
 		progress(Step{What: s.what, Changes: s.changes, Done: true, Err: err})
-		var done []*Change
+		var done []*plan.Change
 		for _, c := range s.changes {
 			if !s.held[c] {
 				done = append(done, c)
@@ -263,42 +264,43 @@ func (res *Result) runGroup(ctx context.Context, steps []step, progress func(Ste
 
 type step struct {
 	what     string
-	changes  []*Change
-	held     map[*Change]bool // written, but not done yet
-	parallel bool             // may run beside the steps next to it
+	changes  []*plan.Change
+	held     map[*plan.Change]bool // written, but not done yet
+	parallel bool                  // may run beside the steps next to it
 	run      func(context.Context) error
 }
 
 // buildSteps makes the steps that write changes. The gated changes of
 // pending domains are left out, except each pending domain's own change,
 // which is written in its pending form.
-func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Providers, keys map[string]*mail.DKIMKey) ([]step, error) {
+func buildSteps(changes, gated []*plan.Change, pending map[string]bool, provs *Providers, keys map[string]*mail.DKIMKey) ([]step, error) {
 	var steps []step
 	// Backends: one transaction each. What is kept beside the changes is
 	// kept for the few that need it (pending domains): at 50,000 domains a
 	// map entry for each of 600,000 changes was 100 MB held while the
 	// backend was written.
-	byBackend := map[string][]*Change{}
-	pendingOps := map[*Change]mail.Op{} // a pending domain's change: written in its pending form
+	byBackend := map[string][]*plan.Change{}
+	pendingOps := map[*plan.Change]mail.Op{} // a pending domain's change: written in its pending form
 	var backends []string
-	add := func(c *Change) {
+	add := func(c *plan.Change) {
 		if _, seen := byBackend[c.Provider]; !seen {
 			backends = append(backends, c.Provider)
 		}
 		byBackend[c.Provider] = append(byBackend[c.Provider], c)
 	}
 	for _, c := range changes {
-		if c.op != nil {
+		if isBackendChange(c) {
 			add(c)
 		}
 	}
 	for _, c := range gated {
 		// A pending domain, and a new DKIM key, are written before their
 		// proof in their pending form; the rest that waits is not written.
-		newKey := c.op.DKIMKey != nil && (c.Action == Create || c.Action == Replace)
-		if (c.op.Domain != nil && pending[c.op.Domain.Name]) || (c.op.AliasDomain != nil && pending[c.op.AliasDomain.Name]) || newKey {
+		op := opOf(c)
+		newKey := op.DKIMKey != nil && (c.Action == plan.Create || c.Action == plan.Replace)
+		if (op.Domain != nil && pending[op.Domain.Name]) || (op.AliasDomain != nil && pending[op.AliasDomain.Name]) || newKey {
 			add(c)
-			pendingOps[c] = pendingCopy(*c.op)
+			pendingOps[c] = pendingCopy(op)
 		}
 	}
 	for _, name := range backends {
@@ -308,11 +310,11 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 		}
 		changes := executionOrder(byBackend[name])
 		list := make([]mail.Op, len(changes))
-		held := map[*Change]bool{} // a pending domain's change: done when it is activated
+		held := map[*plan.Change]bool{} // a pending domain's change: done when it is activated
 		for i, c := range changes {
 			op, ok := pendingOps[c]
 			if !ok {
-				op = *c.op
+				op = opOf(c)
 			}
 			list[i] = op
 			if len(gates(c, pending, nil)) > 0 {
@@ -324,10 +326,10 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 	}
 	// Zones: created first, then updated in one request each.
 	type zoneKey struct{ provider, zone string }
-	byZone := map[zoneKey][]*Change{}
+	byZone := map[zoneKey][]*plan.Change{}
 	var zones []zoneKey
 	for _, c := range changes {
-		if c.Kind != KindZone && c.Kind != KindRecords {
+		if c.Kind != plan.KindZone && c.Kind != plan.KindRecords {
 			continue
 		}
 		k := zoneKey{c.Provider, c.Zone}
@@ -343,9 +345,9 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 		}
 		changes := byZone[z]
 		create := false
-		var records []*Change
+		var records []*plan.Change
 		for _, c := range changes {
-			if c.Kind == KindZone {
+			if c.Kind == plan.KindZone {
 				create = true
 			} else {
 				records = append(records, c)
@@ -372,16 +374,16 @@ func buildSteps(changes, gated []*Change, pending map[string]bool, provs *Provid
 // 500,000 mailboxes read in the plan's order took 0.6 s of each plan).
 // The order within a kind changes no outcome: a mailbox moves only from
 // an address no longer in the config.
-func executionOrder(cs []*Change) []*Change {
-	var out []*Change
+func executionOrder(cs []*plan.Change) []*plan.Change {
+	var out []*plan.Change
 	for _, c := range cs {
-		if c.Action == Delete {
+		if c.Action == plan.Delete {
 			out = append(out, c)
 		}
 	}
 	deletes := len(out)
 	for _, c := range cs {
-		if c.Action != Delete {
+		if c.Action != plan.Delete {
 			out = append(out, c)
 		}
 	}
@@ -392,11 +394,11 @@ func executionOrder(cs []*Change) []*Change {
 	type keyed struct {
 		rank, i int
 		key     string
-		c       *Change
+		c       *plan.Change
 	}
 	ks := make([]keyed, len(rest))
 	for i, c := range rest {
-		ks[i] = keyed{rank(c.Kind), i, backendKey(c), c}
+		ks[i] = keyed{c.Kind.Rank(), i, backendKey(c), c}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.key, b.key), cmp.Compare(a.i, b.i))
@@ -409,13 +411,18 @@ func executionOrder(cs []*Change) []*Change {
 
 // backendKey is the name a backend keys a change's object by, where it is
 // not the order of the plan's addresses.
-func backendKey(c *Change) string {
-	switch {
-	case c.op == nil:
-	case c.op.Mailbox != nil:
-		return c.op.Mailbox.Address
-	case c.op.Alias != nil:
-		return c.op.Alias.Address
+func backendKey(c *plan.Change) string {
+	switch x := c.After.(type) {
+	case *mail.Mailbox:
+		return x.Address
+	case *mail.Alias:
+		return x.Address
+	}
+	switch x := c.Before.(type) {
+	case *mail.Mailbox:
+		return x.Address
+	case *mail.Alias:
+		return x.Address
 	}
 	return c.Address
 }
@@ -424,12 +431,12 @@ func backendKey(c *Change) string {
 // the private key and the zone publishes the public one. They are made on
 // every core: a first import of 50,000 domains makes 50,000 keys, a second
 // of work on one.
-func makeKeys(p *Plan) (map[string]*mail.DKIMKey, error) {
+func makeKeys(p *plan.Plan) (map[string]*mail.DKIMKey, error) {
 	keys := map[string]*mail.DKIMKey{}
-	var todo []*Change
+	var todo []*plan.Change
 	for _, c := range p.Changes {
-		if c.Kind == KindDKIMKey && (c.Action == Create || c.Action == Replace) {
-			k := c.op.DKIMKey
+		if c.Kind == plan.KindDKIMKey && (c.Action == plan.Create || c.Action == plan.Replace) {
+			k := c.After.(*mail.DKIMKey)
 			if k.PublicKey == "" {
 				todo = append(todo, c)
 			}
@@ -442,7 +449,7 @@ func makeKeys(p *Plan) (map[string]*mail.DKIMKey, error) {
 	for range min(runtime.GOMAXPROCS(0), len(todo)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				if err := generateKey(todo[i].op.DKIMKey); err != nil {
+				if err := generateKey(todo[i].After.(*mail.DKIMKey)); err != nil {
 					errs[i] = fmt.Errorf("%s: %w", todo[i].Address, err)
 				}
 			}
@@ -460,29 +467,29 @@ func makeKeys(p *Plan) (map[string]*mail.DKIMKey, error) {
 // rrsets merges a zone's record changes into the rrsets to write: of each
 // rrset, the records no change manages stay, and each change's records
 // become what it wants.
-func rrsets(changes []*Change, keys map[string]*mail.DKIMKey) []dns.RRSet {
+func rrsets(changes []*plan.Change, keys map[string]*mail.DKIMKey) []dns.RRSet {
 	type key struct{ name, typ string }
 	merged := map[key]*dns.RRSet{}
 	var order []key
 	for _, c := range changes {
-		s := c.set
-		want := s.want
-		if s.pending {
-			k := keys[s.selector+"._domainkey."+s.domain]
+		s := c.RRSet
+		want := plan.Records(c.After)
+		if s.PendingKey != "" {
+			k := keys[s.PendingKey]
 			want = nil
-			for _, rr := range s.want {
+			for _, rr := range plan.Records(c.After) {
 				rr.Data = dkimText(k.Algorithm, k.PublicKey)
 				want = append(want, rr)
 			}
 		}
-		k := key{s.name, s.typ}
+		k := key{s.Name, s.Type}
 		m := merged[k]
 		if m == nil {
-			m = &dns.RRSet{Name: s.name, Type: s.typ, Records: append([]libdns.RR(nil), s.live...)}
+			m = &dns.RRSet{Name: s.Name, Type: s.Type, Records: append([]libdns.RR(nil), s.Live...)}
 			merged[k] = m
 			order = append(order, k)
 		}
-		m.Records = append(without(m.Records, s.owned), want...)
+		m.Records = append(without(m.Records, plan.Records(c.Before)), want...)
 	}
 	out := make([]dns.RRSet, 0, len(order))
 	for _, k := range order {
@@ -493,9 +500,9 @@ func rrsets(changes []*Change, keys map[string]*mail.DKIMKey) []dns.RRSet {
 
 // keysFor checks, before anything is written, that the DKIM key of each
 // record change that publishes one is made by this apply, as rrsets needs.
-func keysFor(changes []*Change, keys map[string]*mail.DKIMKey) error {
+func keysFor(changes []*plan.Change, keys map[string]*mail.DKIMKey) error {
 	for _, c := range changes {
-		if s := c.set; s.pending && keys[s.selector+"._domainkey."+s.domain] == nil {
+		if s := c.RRSet; s.PendingKey != "" && keys[s.PendingKey] == nil {
 			return fmt.Errorf("%s: its DKIM key is made by another change that this apply does not include", c.Address)
 		}
 	}

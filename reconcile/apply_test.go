@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mailform/mailform/reconcile/plan"
 )
 
 var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })
@@ -19,13 +21,13 @@ var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })
 func testSteps(n int, parallel bool, run func(i int) error) []step {
 	steps := make([]step, n)
 	for i := range steps {
-		steps[i] = step{what: fmt.Sprintf("step %d", i), changes: []*Change{{Address: fmt.Sprintf("c%d", i)}}, parallel: parallel,
+		steps[i] = step{what: fmt.Sprintf("step %d", i), changes: []*plan.Change{{Address: fmt.Sprintf("c%d", i)}}, parallel: parallel,
 			run: func(context.Context) error { return run(i) }}
 	}
 	return steps
 }
 
-func changeAddresses(cs []*Change) []string {
+func changeAddresses(cs []*plan.Change) []string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.Address)
@@ -94,7 +96,7 @@ func TestRunBackendBeforeZones(t *testing.T) {
 		order = append(order, s)
 		mu.Unlock()
 	}
-	backend := step{what: "backend", changes: []*Change{{Address: "b"}}, run: func(context.Context) error {
+	backend := step{what: "backend", changes: []*plan.Change{{Address: "b"}}, run: func(context.Context) error {
 		log("backend start")
 		log("backend end")
 		return nil
@@ -124,7 +126,7 @@ func TestRunStopsAtFailure(t *testing.T) {
 				}
 				return nil
 			})
-			tail := step{what: "after", changes: []*Change{{Address: "after"}}, run: func(context.Context) error {
+			tail := step{what: "after", changes: []*plan.Change{{Address: "after"}}, run: func(context.Context) error {
 				t.Error("a step after the failed group ran")
 				return nil
 			}}

@@ -7,17 +7,18 @@ import (
 	"sync"
 
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
 )
 
 // Diff compares what the config wants with what the providers hold and
 // returns the plan. It is pure: it reads nothing but its arguments, so the
 // same inputs give the same plan, byte for byte.
-func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
+func Diff(cfg *schema.Config, want *Desired, live *Live) (*plan.Plan, error) {
 	// The backends and the zones are compared at once: they share only
 	// what they read.
 	var wg sync.WaitGroup
-	p := &Plan{FormatVersion: FormatVersion, Changes: []*Change{}}
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Changes: []*plan.Change{}}
 	names := map[string]bool{}
 	for name := range want.Mail {
 		names[name] = true
@@ -47,7 +48,7 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 	// where the notes show them (a domain whose DNS mailform does not
 	// manage): the records of ten thousand domains need not all be held.
 	var doms []*DomainDNS
-	dd := &dnsDiff{cfg: cfg, live: live}
+	dd := &dnsDiff{cfg: cfg, live: live, thresholds: map[string]int{}}
 	eachMailDNS(cfg, live.Token, live, func(group []*DomainDNS) {
 		for _, d := range group {
 			dd.domain(d)
@@ -72,11 +73,11 @@ func Diff(cfg *schema.Config, want *Desired, live *Live) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	sortChanges(p.Changes)
+	plan.Sort(p.Changes)
 	p.Proofs = proofs(cfg, live, doms, p.Changes)
 	p.DKIM = dkimProofs(cfg, live, doms, p.Changes)
-	sortNotes(p.Notes)
-	p.Zones = zoneSummaries(cfg, live, p.Changes)
+	plan.SortNotes(p.Notes)
+	p.Zones = zoneSummaries(cfg, live, p.Changes, dd.thresholds)
 	return p, nil
 }
 
@@ -92,8 +93,8 @@ type mailDiff struct {
 
 	ours     map[string]bool   // tenants this config owns in the backend
 	tenantOf map[string]string // domain → tenant, from the config and the backend
-	changes  []*Change
-	notes    []*Note
+	changes  []*plan.Change
+	notes    []*plan.Note
 	errs     []error
 }
 
@@ -101,9 +102,9 @@ func (m *mailDiff) clash(format string, args ...any) {
 	m.errs = append(m.errs, fmt.Errorf("backend %q: "+format, append([]any{m.backend}, args...)...))
 }
 
-func (m *mailDiff) add(kind Kind, action Action, address, name string, before, after any, op *mail.Op) {
-	c := &Change{Address: address, Kind: kind, Action: action, Name: name, Provider: m.backend, op: op, before: before, after: after}
-	c.Destroys = action == Delete && (kind == KindTenant || kind == KindDomain || kind == KindMailbox)
+func (m *mailDiff) add(kind plan.Kind, action plan.Action, address, name string, before, after any) {
+	c := &plan.Change{Address: address, Kind: kind, Action: action, Name: name, Provider: m.backend, Before: before, After: after}
+	c.Destroys = action == plan.Delete && (kind == plan.KindTenant || kind == plan.KindDomain || kind == plan.KindMailbox)
 	m.changes = append(m.changes, c)
 }
 
@@ -127,21 +128,12 @@ func (m *mailDiff) run() {
 	for _, d := range m.want.Domains {
 		m.tenantOf[d.Name] = d.Tenant
 	}
-	for _, d := range m.want.Domains {
-		d.VerificationToken = m.token(d.Name)
-	}
-	for _, a := range m.want.AliasDomains {
-		a.VerificationToken = m.token(a.Name)
-	}
-	keepPassword := func(want, have *mail.Password) {
-		if want.Matches(*have) {
-			*want = *have // unchanged: keep the stored hash
-		}
-	}
+	// The wanted objects are the caller's: what the diff settles for
+	// them is written into copies.
 	domainOf := func(address string) string { _, d, _ := strings.Cut(address, "@"); return d }
 
 	compare(m, kindSpec[mail.Tenant]{
-		kind: KindTenant,
+		kind: plan.KindTenant,
 		key:  func(t *mail.Tenant) string { return t.Name },
 		addr: func(t *mail.Tenant) string { return m.tenantAddr(t.Name) },
 		ours: func(t *mail.Tenant) bool { return m.ours[t.Name] },
@@ -152,11 +144,10 @@ func (m *mailDiff) run() {
 			}
 			return false
 		},
-		op: func(a mail.Action, t *mail.Tenant) *mail.Op { return &mail.Op{Action: a, Tenant: t} },
 	}, m.want.Tenants, m.have.Tenants)
 
 	compare(m, kindSpec[mail.Domain]{
-		kind: KindDomain,
+		kind: plan.KindDomain,
 		key:  func(d *mail.Domain) string { return d.Name },
 		addr: func(d *mail.Domain) string { return m.domainAddr(d.Name) },
 		ours: func(d *mail.Domain) bool { return m.ours[d.Tenant] },
@@ -171,11 +162,15 @@ func (m *mailDiff) run() {
 			m.clash("domain %s exists there and %s; it cannot be taken over", w.Name, who)
 			return true
 		},
-		op: func(a mail.Action, d *mail.Domain) *mail.Op { return &mail.Op{Action: a, Domain: d} },
+		settle: func(w, _ *mail.Domain) *mail.Domain {
+			d := *w
+			d.VerificationToken = m.token(w.Name)
+			return &d
+		},
 	}, m.want.Domains, m.have.Domains)
 
 	compare(m, kindSpec[mail.AliasDomain]{
-		kind: KindAliasDomain,
+		kind: plan.KindAliasDomain,
 		key:  func(a *mail.AliasDomain) string { return a.Name },
 		addr: func(a *mail.AliasDomain) string { return m.domainAddr(a.Target) + "/alias_domain." + a.Name },
 		ours: func(a *mail.AliasDomain) bool { return m.inScope(a.Target) },
@@ -190,33 +185,46 @@ func (m *mailDiff) run() {
 			}
 			return true
 		},
-		op: func(a mail.Action, x *mail.AliasDomain) *mail.Op { return &mail.Op{Action: a, AliasDomain: x} },
+		settle: func(w, _ *mail.AliasDomain) *mail.AliasDomain {
+			a := *w
+			a.VerificationToken = m.token(w.Name)
+			return &a
+		},
 	}, m.want.AliasDomains, m.have.AliasDomains)
 
 	m.dkimKeys()
 
 	compare(m, kindSpec[mail.Mailbox]{
-		kind:     KindMailbox,
-		key:      func(x *mail.Mailbox) string { return x.Address },
-		addr:     func(x *mail.Mailbox) string { return m.objectAddr("mailbox", x.Address) },
-		ours:     func(x *mail.Mailbox) bool { return m.inScope(domainOf(x.Address)) },
-		keep:     func(w, h *mail.Mailbox) { keepPassword(&w.Password, &h.Password) },
+		kind: plan.KindMailbox,
+		key:  func(x *mail.Mailbox) string { return x.Address },
+		addr: func(x *mail.Mailbox) string { return m.objectAddr("mailbox", x.Address) },
+		ours: func(x *mail.Mailbox) bool { return m.inScope(domainOf(x.Address)) },
+		settle: func(w, h *mail.Mailbox) *mail.Mailbox {
+			if h == nil || !keepPassword(w.Password, h.Password) {
+				return w
+			}
+			x := *w
+			x.Password = h.Password
+			return &x
+		},
 		previous: func(x *mail.Mailbox) string { return x.Previous },
-		moved:    func(w *mail.Mailbox, from string) { w.MovedFrom = from },
-		op:       func(a mail.Action, x *mail.Mailbox) *mail.Op { return &mail.Op{Action: a, Mailbox: x} },
+		moved: func(w *mail.Mailbox, from string) *mail.Mailbox {
+			x := *w
+			x.MovedFrom = from
+			return &x
+		},
 	}, m.want.Mailboxes, m.have.Mailboxes)
 	m.purges()
 
 	compare(m, kindSpec[mail.Alias]{
-		kind: KindAlias,
+		kind: plan.KindAlias,
 		key:  func(x *mail.Alias) string { return x.Address },
 		addr: func(x *mail.Alias) string { return m.objectAddr("alias", x.Address) },
 		ours: func(x *mail.Alias) bool { return m.inScope(domainOf(x.Address)) },
-		op:   func(a mail.Action, x *mail.Alias) *mail.Op { return &mail.Op{Action: a, Alias: x} },
 	}, m.want.Aliases, m.have.Aliases)
 
 	compare(m, kindSpec[mail.RelayUser]{
-		kind: KindRelayUser,
+		kind: plan.KindRelayUser,
 		key:  func(u *mail.RelayUser) string { return u.Name },
 		addr: func(u *mail.RelayUser) string { return m.tenantAddr(u.Tenant) + "/relay_user." + u.Name },
 		ours: func(u *mail.RelayUser) bool { return m.ours[u.Tenant] },
@@ -227,8 +235,14 @@ func (m *mailDiff) run() {
 			}
 			return false
 		},
-		keep: func(w, h *mail.RelayUser) { keepPassword(&w.Password, &h.Password) },
-		op:   func(a mail.Action, u *mail.RelayUser) *mail.Op { return &mail.Op{Action: a, RelayUser: u} },
+		settle: func(w, h *mail.RelayUser) *mail.RelayUser {
+			if h == nil || !keepPassword(w.Password, h.Password) {
+				return w
+			}
+			u := *w
+			u.Password = h.Password
+			return &u
+		},
 	}, m.want.RelayUsers, m.have.RelayUsers)
 }
 
@@ -244,10 +258,9 @@ func (m *mailDiff) purges() {
 		policy[d.Name] = d.PurgeDeletedMail
 	}
 	for _, c := range m.changes {
-		if c.Kind == KindMailbox && c.Action == Delete {
-			_, domain, _ := strings.Cut(c.op.Mailbox.Address, "@")
+		if c.Kind == plan.KindMailbox && c.Action == plan.Delete {
+			_, domain, _ := strings.Cut(c.Before.(*mail.Mailbox).Address, "@")
 			c.PurgeAfter = policy[domain]
-			c.op.Mailbox.PurgeAfter = c.PurgeAfter
 		}
 	}
 }
@@ -255,17 +268,21 @@ func (m *mailDiff) purges() {
 // kindSpec says how the objects of one kind are told apart, placed in the
 // plan, checked against what the config may take over, and written.
 type kindSpec[T any] struct {
-	kind  Kind
+	kind  plan.Kind
 	key   func(*T) string
 	addr  func(*T) string
 	ours  func(*T) bool            // a live object this config manages, so may delete
 	clash func(want, have *T) bool // reports a live object the config may not take over (have may be nil)
-	keep  func(want, have *T)      // carries over what is the same but stored differently
-	op    func(mail.Action, *T) *mail.Op
-	// previous is the key an object had before a rename, and moved
-	// records that the live object under it becomes this one.
+	// settle gives the wanted object what the diff settles for it (have
+	// may be nil): a copy that keeps a stored hash the config's password
+	// matches, or takes the domain's verification token; the wanted
+	// object itself when nothing changes.
+	settle func(want, have *T) *T
+	// previous is the key an object had before a rename, and moved gives
+	// a copy of the wanted object that says the live one under that key
+	// becomes it.
 	previous func(*T) string
-	moved    func(want *T, from string)
+	moved    func(want *T, from string) *T
 }
 
 // compare diffs the wanted and live objects of one kind: creates, updates
@@ -304,23 +321,23 @@ func compare[T any](m *mailDiff, s kindSpec[T], want, have []*T) {
 			if p := s.previous(w); p != "" {
 				if i, ok := live[p]; ok && !taken[i] && !isWanted(p) && s.ours(have[i]) {
 					h, taken[i] = have[i], true
-					s.moved(w, p)
+					w = s.moved(w, p)
 				}
 			}
 		}
-		if h != nil && s.keep != nil {
-			s.keep(w, h)
+		if s.settle != nil {
+			w = s.settle(w, h)
 		}
 		switch {
 		case h == nil:
-			m.add(s.kind, Create, s.addr(w), k, nil, w, s.op(mail.Create, w))
-		case differs(h, w):
-			m.add(s.kind, Update, s.addr(w), k, h, w, s.op(mail.Update, w))
+			m.add(s.kind, plan.Create, s.addr(w), k, nil, w)
+		case plan.Differs(h, w):
+			m.add(s.kind, plan.Update, s.addr(w), k, h, w)
 		}
 	}
 	for i, h := range have {
 		if !taken[i] && s.ours(h) {
-			m.add(s.kind, Delete, s.addr(h), s.key(h), h, nil, s.op(mail.Delete, h))
+			m.add(s.kind, plan.Delete, s.addr(h), s.key(h), h, nil)
 		}
 	}
 }
@@ -369,19 +386,19 @@ func (m *mailDiff) dkimKeys() {
 				switch {
 				case h == nil && i == 0:
 					k := &mail.DKIMKey{Domain: d.Name, Selector: sel, Algorithm: dkimAlgorithm(d), Bits: dkimBits(d), Active: true}
-					m.add(KindDKIMKey, Create, addr, key, nil, k, &mail.Op{Action: mail.Create, DKIMKey: k})
+					m.add(plan.KindDKIMKey, plan.Create, addr, key, nil, k)
 				case i == 0 && !keyFits(h, d):
 					// A key of another type or size under the same selector:
 					// a new key replaces it, and its DNS record follows.
 					k := &mail.DKIMKey{Domain: d.Name, Selector: sel, Algorithm: dkimAlgorithm(d), Bits: dkimBits(d), Active: true}
-					m.add(KindDKIMKey, Replace, addr, key, h, k, &mail.Op{Action: mail.Create, DKIMKey: k})
+					m.add(plan.KindDKIMKey, plan.Replace, addr, key, h, k)
 				case h == nil:
-					m.notes = append(m.notes, &Note{Address: addr, Kind: "dkim",
+					m.notes = append(m.notes, &plan.Note{Address: addr, Kind: "dkim",
 						Text: fmt.Sprintf("Previous DKIM selector %s has no key in backend %q, so there is nothing to publish for it; drop it from previous_selectors.", sel, m.backend)})
 				case h.Active != (i == 0):
 					k := *h
 					k.Active = i == 0
-					m.add(KindDKIMKey, Update, addr, key, h, &k, &mail.Op{Action: mail.Update, DKIMKey: &k})
+					m.add(plan.KindDKIMKey, plan.Update, addr, key, h, &k)
 				}
 			}
 		}
@@ -396,11 +413,19 @@ func (m *mailDiff) dkimKeys() {
 			// everywhere, and goes, with its record, in the apply after.
 			k := *h
 			k.Active = false
-			m.add(KindDKIMKey, Update, addr, key, h, &k, &mail.Op{Action: mail.Update, DKIMKey: &k})
-			m.notes = append(m.notes, &Note{Address: addr, Kind: "dkim",
+			m.add(plan.KindDKIMKey, plan.Update, addr, key, h, &k)
+			m.notes = append(m.notes, &plan.Note{Address: addr, Kind: "dkim",
 				Text: fmt.Sprintf("DKIM selector %s leaves the config while its key signs: it stops signing in this apply, once the new key is published, and its key and record go in the next one. To keep its record published for mail still on its way, list it in previous_selectors.", h.Selector)})
 			continue
 		}
-		m.add(KindDKIMKey, Delete, addr, key, h, nil, &mail.Op{Action: mail.Delete, DKIMKey: h})
+		m.add(plan.KindDKIMKey, plan.Delete, addr, key, h, nil)
 	}
+}
+
+// keepPassword reports whether a wanted password is what the live one
+// holds but stored differently (a plaintext that matches the stored hash,
+// a hash written with another prefix): the diff then keeps the live one,
+// so that the plan shows no change and apply hashes nothing again.
+func keepPassword(want, have mail.Password) bool {
+	return want != have && want.Matches(have)
 }

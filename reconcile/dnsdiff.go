@@ -10,6 +10,7 @@ import (
 	"github.com/libdns/libdns"
 
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
 )
 
@@ -17,9 +18,12 @@ import (
 type dnsDiff struct {
 	cfg     *schema.Config
 	live    *Live
-	changes []*Change
+	changes []*plan.Change
 	errs    []error
 	created map[string]bool // provider/zone of zones this plan creates
+	// thresholds are the dns_change_threshold of the domains whose zones
+	// change, by provider/zone.
+	thresholds map[string]int
 
 	// Built once, for every domain: the PEC hosts of the config, and the
 	// live DKIM selectors by domain.
@@ -174,7 +178,7 @@ func (d *dnsDiff) domain(dd *DomainDNS) {
 				return
 			}
 			d.created[rec.Provider+"/"+zone] = true
-			d.changes = append(d.changes, &Change{Address: dd.Address + "/dns_zone." + strings.TrimSuffix(zone, "."), Kind: KindZone, Action: Create,
+			d.changes = append(d.changes, &plan.Change{Address: dd.Address + "/dns_zone." + strings.TrimSuffix(zone, "."), Kind: plan.KindZone, Action: plan.Create,
 				Name: strings.TrimSuffix(zone, "."), Provider: rec.Provider, Zone: zone})
 		}
 		rr := libdns.RR{Name: libdns.RelativeName(rec.Name+".", zone), TTL: rec.TTL, Type: rec.Type, Data: rec.Data}
@@ -309,38 +313,42 @@ func (d *dnsDiff) compare(dd *DomainDNS, s *set, sets map[setKey]*set) {
 	if !s.pending && sameRecords(owned, s.want) {
 		return
 	}
-	action := Update
+	action := plan.Update
 	switch {
 	case len(owned) == 0:
-		action = Create
+		action = plan.Create
 	case len(s.want) == 0:
-		action = Delete
+		action = plan.Delete
 	}
 	c := d.change(dd, k, action, all, owned, s.want)
 	s.want = nil // the change's now: a later domain's set must not write into it
-	c.set.pending = s.pending
 	if s.pending {
-		c.set.domain = dd.Domain
-		c.set.selector, _, _ = strings.Cut(k.name, "._domainkey")
+		// The DKIM key change's name: the record's name in the domain.
+		c.RRSet.PendingKey = strings.TrimSuffix(libdns.AbsoluteName(k.name, k.zone), ".")
 	}
 }
 
-func (d *dnsDiff) change(dd *DomainDNS, k setKey, action Action, all, owned, want []libdns.RR) *Change {
+func (d *dnsDiff) change(dd *DomainDNS, k setKey, action plan.Action, all, owned, want []libdns.RR) *plan.Change {
 	// Addresses name records relative to the domain, not the zone, so that
 	// a record keeps its address whichever zone it lands in.
 	name := "dns." + k.typ + "." + libdns.RelativeName(libdns.AbsoluteName(k.name, k.zone), dd.Domain+".")
 	if k.spf {
 		name = "dns.spf"
 	}
-	c := &Change{
-		Address:   dd.Address + "/" + name,
-		Kind:      KindRecords,
-		Action:    action,
-		Name:      strings.TrimSuffix(libdns.AbsoluteName(k.name, k.zone), ".") + " " + k.typ,
-		Provider:  k.provider,
-		Zone:      k.zone,
-		set:       &rrChange{name: k.name, typ: k.typ, live: all, owned: owned, want: want},
-		threshold: dd.Threshold,
+	c := &plan.Change{
+		Address:  dd.Address + "/" + name,
+		Kind:     plan.KindRecords,
+		Action:   action,
+		Name:     strings.TrimSuffix(libdns.AbsoluteName(k.name, k.zone), ".") + " " + k.typ,
+		Provider: k.provider,
+		Zone:     k.zone,
+		Before:   owned,
+		After:    want,
+		RRSet:    &plan.RRSet{Name: k.name, Type: k.typ, Live: all},
+	}
+	c.WithFields(plan.Field{Name: "records", Before: lines(k.zone, owned), After: lines(k.zone, want)})
+	if dd.Threshold != nil {
+		d.thresholds[k.provider+"/"+k.zone] = *dd.Threshold
 	}
 	if k.spf {
 		c.Name = strings.TrimSuffix(libdns.AbsoluteName(k.name, k.zone), ".") + " TXT (SPF)"
@@ -412,7 +420,7 @@ func (d *dnsDiff) leftovers(dd *DomainDNS, provider, zone string, sets map[setKe
 			mine = mine && c.test(ours)(rr)
 		}
 		if mine {
-			d.change(dd, setKey{provider: provider, zone: zone, name: c.key.Name, typ: c.key.Type}, Delete, all, all, nil)
+			d.change(dd, setKey{provider: provider, zone: zone, name: c.key.Name, typ: c.key.Type}, plan.Delete, all, all, nil)
 		}
 	}
 }

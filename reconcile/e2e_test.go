@@ -9,18 +9,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/internal/testenv"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/lock"
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
 
 	_ "github.com/mailform/mailform/providers/dns/zonefile"
@@ -128,10 +132,10 @@ func (s *session) open() (*schema.Config, string, *Providers) {
 	return cfg, checksum, provs
 }
 
-func (s *session) plan(targets ...string) (*Plan, *Providers) {
+func (s *session) plan(targets ...string) (*plan.Plan, *Providers) {
 	s.t.Helper()
 	cfg, checksum, provs := s.open()
-	p, _, d, err := MakePlan(s.ctx, cfg, checksum, s.environment(), provs, PlanOptions{Targets: targets, HandOver: true})
+	p, _, d, err := MakePlan(s.ctx, cfg, checksum, s.environment(), provs, PlanOptions{Targets: targets})
 	if err != nil || d.HasErrors() {
 		s.t.Fatalf("plan: %v %v", err, d)
 	}
@@ -139,7 +143,7 @@ func (s *session) plan(targets ...string) (*Plan, *Providers) {
 }
 
 // apply plans and applies, allowing what the test allows.
-func (s *session) apply(allowDestroy, force bool) *Plan {
+func (s *session) apply(allowDestroy, force bool) *plan.Plan {
 	s.t.Helper()
 	p, provs := s.plan()
 	if err := p.Check(allowDestroy, force); err != nil {
@@ -186,7 +190,7 @@ func (s *session) checkZones() {
 	}
 }
 
-func addresses(p *Plan) []string {
+func addresses(p *plan.Plan) []string {
 	var out []string
 	for _, c := range p.Changes {
 		out = append(out, string(c.Action)+" "+c.Address)
@@ -277,7 +281,7 @@ func TestPlanNamesOneChange(t *testing.T) {
 	if diff := cmp.Diff([]string{"~ tenant.acme/domain.acme.example/mailbox.sales"}, addresses(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]Field{{Name: "quota", Before: "4GB", After: "8GB"}}, p.Changes[0].Fields()); diff != "" {
+	if diff := cmp.Diff([]plan.Field{{Name: "quota", Before: "4GB", After: "8GB"}}, p.Changes[0].Fields()); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 }
@@ -293,7 +297,7 @@ func TestSecretsCompareByVerifying(t *testing.T) {
 	if diff := cmp.Diff([]string{"~ tenant.acme/domain.acme.example/mailbox.info"}, addresses(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]Field{{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true}}, p.Changes[0].Fields()); diff != "" {
+	if diff := cmp.Diff([]plan.Field{{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true}}, p.Changes[0].Fields()); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 	s.apply(false, false)
@@ -309,7 +313,7 @@ func TestDestroyNeedsPermission(t *testing.T) {
     }`, ``)
 	p, _ := s.plan()
 	err := p.Check(false, false)
-	if !errors.Is(err, ErrDestroy) || !strings.Contains(err.Error(), "mailbox shop@unmanaged.example (tenant.acme/domain.unmanaged.example/mailbox.shop)") {
+	if !errors.Is(err, plan.ErrDestroy) || !strings.Contains(err.Error(), "mailbox shop@unmanaged.example (tenant.acme/domain.unmanaged.example/mailbox.shop)") {
 		t.Fatalf("Check = %v", err)
 	}
 	s.apply(true, false)
@@ -327,7 +331,7 @@ func TestZoneThreshold(t *testing.T) {
     branding = "none"
     mx       = "platform"`)
 	p, _ := s.plan()
-	if err := p.Check(false, false); !errors.Is(err, ErrForce) || !strings.Contains(err.Error(), "zone acme.test at zones") {
+	if err := p.Check(false, false); !errors.Is(err, plan.ErrForce) || !strings.Contains(err.Error(), "zone acme.test at zones") {
 		t.Fatalf("Check = %v\n%v", err, addresses(p))
 	}
 	s.edit(`    branding = "none"
@@ -590,11 +594,11 @@ func TestProviderThreshold(t *testing.T) {
 // Deletes run child-first: a domain's mailboxes before the domain, the
 // domain before its tenant.
 func TestExecutionOrder(t *testing.T) {
-	var cs []*Change
-	for _, k := range []Kind{KindTenant, KindDomain, KindMailbox, KindAlias} {
-		cs = append(cs, &Change{Kind: k, Action: Delete, Address: string(k)}, &Change{Kind: k, Action: Create, Address: string(k)})
+	var cs []*plan.Change
+	for _, k := range []plan.Kind{plan.KindTenant, plan.KindDomain, plan.KindMailbox, plan.KindAlias} {
+		cs = append(cs, &plan.Change{Kind: k, Action: plan.Delete, Address: string(k)}, &plan.Change{Kind: k, Action: plan.Create, Address: string(k)})
 	}
-	sortChanges(cs)
+	plan.Sort(cs)
 	var got []string
 	for _, c := range executionOrder(cs) {
 		got = append(got, string(c.Action)+string(c.Kind))
@@ -605,16 +609,16 @@ func TestExecutionOrder(t *testing.T) {
 	}
 
 	// Mailboxes are written by address, not by tenant and domain.
-	mailbox := func(address, tenantPath string) *Change {
-		return &Change{Kind: KindMailbox, Action: Create, Address: tenantPath, op: &mail.Op{Action: mail.Create, Mailbox: &mail.Mailbox{Address: address}}}
+	mailbox := func(address, tenantPath string) *plan.Change {
+		return &plan.Change{Kind: plan.KindMailbox, Action: plan.Create, Address: tenantPath, After: &mail.Mailbox{Address: address}}
 	}
-	cs = []*Change{
+	cs = []*plan.Change{
 		mailbox("b@z.test", "tenant.a/domain.z.test/mailbox.b"),
 		mailbox("a@a.test", "tenant.b/domain.a.test/mailbox.a"),
-		{Kind: KindDomain, Action: Create, Address: "tenant.b/domain.a.test"},
+		{Kind: plan.KindDomain, Action: plan.Create, Address: "tenant.b/domain.a.test"},
 		mailbox("a@z.test", "tenant.a/domain.z.test/mailbox.a"),
 	}
-	sortChanges(cs)
+	plan.Sort(cs)
 	got = nil
 	for _, c := range executionOrder(cs) {
 		got = append(got, string(c.Action)+backendKey(c))
@@ -662,7 +666,7 @@ func TestPlanFieldsOutliveApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back Plan
+		var back plan.Plan
 		if err := json.Unmarshal(before, &back); err != nil || !back.SameAs(p) {
 			t.Errorf("%s: the plan does not read back the same (%v)", what, err)
 		}
@@ -683,4 +687,79 @@ func TestPlanFieldsOutliveApply(t *testing.T) {
 	s.edit(`quota         = "4GB"`, `quota         = "8GB"`)
 	check("a replaced key and a new quota")
 	s.converged()
+}
+
+// Diff settles passwords, verification tokens, renames and purges in
+// copies: the desired state, the live state and the config it was given
+// are as they were.
+func TestDiffLeavesItsInputsAlone(t *testing.T) {
+	s := newSession(t, "testdata/full", fullEnv)
+	s.apply(false, false)
+	s.edit(`  domain "unmanaged.example" {
+    mailbox "shop" {
+      password = env("MAILFORM_SHOP_PW")
+    }
+  }`, `  domain "unmanaged.example" {
+    purge_deleted_mail = "30d"
+  }`)
+	s.edit(`    mailbox "info" {
+      password = env("MAILFORM_ACME_INFO")`, `    mailbox "info2" {
+      moved_from = "info@acme.example"
+      password = env("MAILFORM_ACME_INFO")`)
+	s.edit(`catch_all = "info@acme.example"`, `catch_all = "info2@acme.example"`)
+	s.edit(`to = ["info@acme.example", "sales@acme.example"]`, `to = ["info2@acme.example", "sales@acme.example"]`)
+	// Two of each input, made alike: one is given to Diff, the other
+	// stays as the reference.
+	type inputs struct {
+		cfg  *schema.Config
+		want *Desired
+		live *Live
+	}
+	read := func() inputs {
+		cfg, _, provs := s.open()
+		want, diags := DesiredState(cfg, s.environment())
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		live, err := Refresh(s.ctx, cfg, provs, RefreshOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inputs{cfg, want, live}
+	}
+	given, kept := read(), read()
+	p, err := Diff(given.cfg, given.want, given.live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range p.Changes {
+		if c.Kind == plan.KindMailbox {
+			got = append(got, fmt.Sprintf("%c %s %s", c.Action, c.Address, c.PurgeAfter))
+		}
+	}
+	want := []string{
+		"~ tenant.acme/domain.acme.example/mailbox.info2 ",
+		"- tenant.acme/domain.unmanaged.example/mailbox.shop 30d",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("mailbox changes (-want +got):\n%s", diff)
+	}
+	all := cmp.Exporter(func(reflect.Type) bool { return true })
+	ignore := cmp.Options{cmpopts.IgnoreTypes(sync.Once{}, hcl.Range{}), cmpopts.IgnoreInterfaces(struct {
+		hcl.Body
+		hcl.Expression
+	}{})}
+	if diff := cmp.Diff(kept.want, given.want, all, ignore); diff != "" {
+		t.Errorf("Diff changed the desired state (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(kept.live.Mail, given.live.Mail, all, ignore); diff != "" {
+		t.Errorf("Diff changed the live backends (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(kept.live.DNS, given.live.DNS, all, ignore); diff != "" {
+		t.Errorf("Diff changed the live zones (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(kept.cfg.Tenants, given.cfg.Tenants, all, ignore); diff != "" {
+		t.Errorf("Diff changed the config (-before +after):\n%s", diff)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/libdns/libdns"
 
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
 )
 
@@ -22,24 +23,24 @@ const (
 // notesFor tells what a person must do for the domains a plan creates or
 // changes: publish the DNS of a zone mailform does not manage, install a
 // TLS certificate the branding needs.
-func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*Change) []*Note {
+func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*plan.Change) []*plan.Note {
 	changed := map[string]bool{}
 	branding := map[string]bool{}
 	for _, c := range changes {
 		switch {
-		case (c.Kind == KindDomain || c.Kind == KindAliasDomain) && c.Action != Delete:
+		case (c.Kind == plan.KindDomain || c.Kind == plan.KindAliasDomain) && c.Action != plan.Delete:
 			changed[c.Address] = true
-			if c.Kind == KindDomain && (c.Action == Create || hasField(c, "branding")) {
+			if c.Kind == plan.KindDomain && (c.Action == plan.Create || hasField(c, "branding")) {
 				branding[c.Address] = true
 			}
-		case c.Kind == KindDKIMKey && c.Action == Create:
+		case c.Kind == plan.KindDKIMKey && c.Action == plan.Create:
 			changed[c.Address[:strings.LastIndex(c.Address, "/")]] = true
 		}
 	}
-	var notes []*Note
+	var notes []*plan.Note
 	for _, c := range changes {
-		if (c.Kind == KindDomain || c.Kind == KindAliasDomain) && c.Action == Delete {
-			notes = append(notes, &Note{Address: c.Address, Kind: "dns_cleanup",
+		if (c.Kind == plan.KindDomain || c.Kind == plan.KindAliasDomain) && c.Action == plan.Delete {
+			notes = append(notes, &plan.Note{Address: c.Address, Kind: "dns_cleanup",
 				Text: fmt.Sprintf("%s leaves the config, so mailform no longer knows where its zone is: remove its MX, SPF, DMARC, DKIM, ownership, SRV and autoconfig records there, or mail keeps coming to the platform and bounces.", c.Name)})
 		}
 	}
@@ -47,7 +48,7 @@ func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*Change) []*Note 
 		if dd.Provider != "" || !changed[dd.Address] {
 			continue
 		}
-		n := &Note{Address: dd.Address, Kind: "unmanaged_dns",
+		n := &plan.Note{Address: dd.Address, Kind: "unmanaged_dns",
 			Text: fmt.Sprintf("The DNS of %s is not managed by mailform: publish these records in its zone.", dd.Display)}
 		n.Records = RecordLines(dd)
 		notes = append(notes, n)
@@ -61,12 +62,12 @@ func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*Change) []*Note 
 			certs := hostsFor(cfg, d).certificates
 			switch d.Effective.Branding {
 			case schema.BrandingCustomer:
-				notes = append(notes, &Note{Address: domainAddress(t, d), Kind: "tls_certificate",
+				notes = append(notes, &plan.Note{Address: domainAddress(t, d), Kind: "tls_certificate",
 					Text: fmt.Sprintf("Customer branding serves %s as %s: install a TLS certificate valid for these names on the platform.", d.Name, strings.Join(certs, " and "))})
 			case schema.BrandingReseller:
 				if brand := cfg.Reseller.BrandDomain; !brands[brand] {
 					brands[brand] = true
-					notes = append(notes, &Note{Address: domainAddress(t, d), Kind: "tls_certificate",
+					notes = append(notes, &plan.Note{Address: domainAddress(t, d), Kind: "tls_certificate",
 						Text: fmt.Sprintf("Reseller branding serves domains as %s: they need a TLS certificate valid for these names.", strings.Join(certs, " and "))})
 				}
 			}
@@ -75,7 +76,7 @@ func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*Change) []*Note 
 	return notes
 }
 
-func hasField(c *Change, name string) bool {
+func hasField(c *plan.Change, name string) bool {
 	for _, f := range c.Fields() {
 		if f.Name == name {
 			return true
@@ -101,10 +102,10 @@ func RecordLines(dd *DomainDNS) []string {
 
 // zoneSummaries measures each zone a plan changes against its safety
 // threshold.
-func zoneSummaries(cfg *schema.Config, live *Live, changes []*Change) []*ZoneSummary {
-	byZone := map[string]*ZoneSummary{}
+func zoneSummaries(cfg *schema.Config, live *Live, changes []*plan.Change, thresholds map[string]int) []*plan.ZoneSummary {
+	byZone := map[string]*plan.ZoneSummary{}
 	for _, c := range changes {
-		if c.Kind != KindRecords {
+		if c.Kind != plan.KindRecords {
 			continue
 		}
 		key := c.Provider + "/" + c.Zone
@@ -121,20 +122,20 @@ func zoneSummaries(cfg *schema.Config, live *Live, changes []*Change) []*ZoneSum
 					}
 				}
 			}
-			if c.threshold != nil {
-				pct = *c.threshold
+			if t, ok := thresholds[key]; ok {
+				pct = t
 			}
-			s = &ZoneSummary{Provider: c.Provider, Zone: c.Zone, ThresholdPercent: pct, MinRecords: min}
+			s = &plan.ZoneSummary{Provider: c.Provider, Zone: c.Zone, ThresholdPercent: pct, MinRecords: min}
 			if pz := live.DNS[c.Provider]; pz != nil {
 				s.Existing = len(pz.Records[c.Zone])
 			}
 			byZone[key] = s
 		}
-		if c.Action == Update || c.Action == Delete {
-			s.Changed += removed(c.set.owned, c.set.want)
+		if c.Action == plan.Update || c.Action == plan.Delete {
+			s.Changed += removed(plan.Records(c.Before), plan.Records(c.After))
 		}
 	}
-	var out []*ZoneSummary
+	var out []*plan.ZoneSummary
 	for _, s := range byZone {
 		s.NeedsForce = s.Existing >= s.MinRecords && s.Changed*100 > s.ThresholdPercent*s.Existing
 		out = append(out, s)

@@ -3,11 +3,11 @@ package reconcile
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
 )
 
@@ -68,24 +68,12 @@ type PlanOptions struct {
 	// JSON form carry: hashing the whole live side is left out of a plan
 	// that is only shown.
 	Fingerprint bool
-	// HandOver says the caller is done with the config and runs nothing
-	// else meanwhile (a command line): as each tenant's desired state is
-	// made from the config, MakePlan drops the tenant's mailboxes from the
-	// config, which nothing after that reads (at 10,000 domains a quarter of what a plan holds
-	// while it diffs), and once the live side is read too, it has the
-	// collector run. Reading the live side leaves more garbage than the
-	// diff will hold; collected then, the heap the diff starts from is
-	// what is live, and the collector's next goal twice that. Left to
-	// chance, the last collection came anywhere between, and the peak
-	// memory of the 10,000-domain no-op plan wandered between 344 and
-	// 417 MB; now it stays at 329 to 356 MB, at no cost in time.
-	HandOver bool
 }
 
 // MakePlan makes a plan for a loaded, valid config whose files have the
 // given ConfigChecksum: it resolves the secrets (problems come back as
 // diagnostics with their places), reads the live side and diffs.
-func MakePlan(ctx context.Context, cfg *schema.Config, checksum string, env schema.Environment, provs *Providers, opt PlanOptions) (*Plan, *Live, hcl.Diagnostics, error) {
+func MakePlan(ctx context.Context, cfg *schema.Config, checksum string, env schema.Environment, provs *Providers, opt PlanOptions) (*plan.Plan, *Live, hcl.Diagnostics, error) {
 	// The config's side is worked out while the live side is read; a
 	// config whose secrets do not resolve stops the reading.
 	ctx, cancel := context.WithCancel(ctx)
@@ -95,15 +83,12 @@ func MakePlan(ctx context.Context, cfg *schema.Config, checksum string, env sche
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if want, diags = desiredState(cfg, env, opt.HandOver); diags.HasErrors() {
+		if want, diags = DesiredState(cfg, env); diags.HasErrors() {
 			cancel()
 		}
 	}()
 	live, err := Refresh(ctx, cfg, provs, opt.Refresh)
 	<-done
-	if opt.HandOver {
-		runtime.GC()
-	}
 	if diags.HasErrors() {
 		return nil, nil, diags, nil
 	}

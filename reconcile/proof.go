@@ -15,57 +15,14 @@ import (
 	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
 )
-
-// Proof is a record that must answer on every authoritative server before
-// apply goes on with what waits for it.
-//
-// The ownership proof of a domain or alias domain that a plan activates:
-// apply writes it pending (not active, no mailboxes), publishes its DNS,
-// waits until every authoritative server answers its ownership record, and
-// only then activates it and creates what it holds.
-//
-// The publication of a DKIM key (Selector set): apply stores a new key
-// without signing with it, publishes its record, waits until every
-// authoritative server answers it, and only then makes it the key that
-// signs; the key that signed before signs until then.
-type Proof struct {
-	Address  string   `json:"address"` // the domain's change, or the DKIM key's
-	Domain   string   `json:"domain"`
-	Record   string   `json:"record"`             // d123456789.example.com. A 192.0.2.16
-	Provider string   `json:"provider,omitempty"` // the DNS provider that publishes it; "" when the customer does
-	Servers  []string `json:"servers,omitempty"`  // pinned authoritative servers
-	Target   string   `json:"target,omitempty"`   // an alias domain's real domain, proven with it
-	Selector string   `json:"selector,omitempty"` // a DKIM key's publication: its selector
-
-	name, ip, resolver string
-	// txt is the text a DKIM record must hold: known once the key is made.
-	txt string
-	// local: the record goes into a zone file and no server is pinned, so
-	// that no server can be asked: the file written is the record published.
-	local bool
-}
-
-// Wait says whether apply waits for the record (mailform publishes it) or
-// looks once (the customer publishes it).
-func (p *Proof) Wait() bool { return p.Provider != "" }
-
-// gate is what the changes that wait for the proof name it by.
-func (p *Proof) gate() string {
-	if p.Selector != "" {
-		return dkimGate(p.Domain)
-	}
-	return p.Domain
-}
-
-// dkimGate is what a domain's DKIM key changes wait for.
-func dkimGate(domain string) string { return "dkim " + domain }
 
 // proofs lists the domains and alias domains a plan activates that are not
 // proven yet. A domain whose record goes into a zone file with no servers
 // pinned is taken as proven by the file: no server can be asked.
-func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*Change) []*Proof {
+func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*plan.Change) []*plan.Proof {
 	if cfg.Platform == nil || cfg.Platform.OwnershipProof == "none" {
 		return nil
 	}
@@ -74,24 +31,25 @@ func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*Change
 		byName[d.Domain] = d
 	}
 	pins := pinnedServers(cfg)
-	var out []*Proof
+	var out []*plan.Proof
 	for _, c := range changes {
-		if c.op == nil || c.Action == Delete {
+		op := opOf(c)
+		if c.Action == plan.Delete {
 			continue
 		}
 		var name, target string
 		switch {
-		case c.op.Domain != nil && c.op.Domain.Verified && !fieldWas(c, "verified", true):
-			name = c.op.Domain.Name
-		case c.op.AliasDomain != nil && c.op.AliasDomain.Verified && !fieldWas(c, "verified", true):
-			name, target = c.op.AliasDomain.Name, c.op.AliasDomain.Target
+		case op.Domain != nil && op.Domain.Verified && !fieldWas(c, "verified", true):
+			name = op.Domain.Name
+		case op.AliasDomain != nil && op.AliasDomain.Verified && !fieldWas(c, "verified", true):
+			name, target = op.AliasDomain.Name, op.AliasDomain.Target
 		default:
 			continue
 		}
 		dd := byName[name]
-		pr := &Proof{Address: c.Address, Domain: name, Target: target, Servers: pins[name],
-			name: live.Token(name) + "." + name + ".", ip: cfg.Platform.VerificationIP, resolver: resolverOf(cfg)}
-		pr.Record = fmt.Sprintf("%s A %s", pr.name, pr.ip)
+		pr := &plan.Proof{Address: c.Address, Domain: name, Target: target, Servers: pins[name],
+			Owner: live.Token(name) + "." + name + ".", IP: cfg.Platform.VerificationIP, Resolver: resolverOf(cfg)}
+		pr.Record = fmt.Sprintf("%s A %s", pr.Owner, pr.IP)
 		if dd != nil {
 			pr.Provider = dd.Provider
 		}
@@ -107,31 +65,31 @@ func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*Change
 // dkimProofs lists the DKIM keys a plan makes sign, each to be published
 // everywhere first: a new key (its text known once apply makes it), or a
 // stored key that does not sign yet.
-func dkimProofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*Change) []*Proof {
+func dkimProofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*plan.Change) []*plan.Proof {
 	byName := map[string]*DomainDNS{}
 	for _, d := range doms {
 		byName[d.Domain] = d
 	}
 	pins := pinnedServers(cfg)
-	var out []*Proof
+	var out []*plan.Proof
 	for _, c := range changes {
-		if c.op == nil || c.op.DKIMKey == nil || c.Action == Delete || !c.op.DKIMKey.Active {
+		k, ok := c.After.(*mail.DKIMKey)
+		if !ok || c.Action == plan.Delete || !k.Active {
 			continue
 		}
-		k := c.op.DKIMKey
-		pr := &Proof{Address: c.Address, Domain: k.Domain, Selector: k.Selector, Servers: pins[k.Domain],
-			name: k.Selector + "._domainkey." + k.Domain + ".", resolver: resolverOf(cfg)}
+		pr := &plan.Proof{Address: c.Address, Domain: k.Domain, Selector: k.Selector, Servers: pins[k.Domain],
+			Owner: k.Selector + "._domainkey." + k.Domain + ".", Resolver: resolverOf(cfg)}
 		text := dkimText(k.Algorithm, dkimPlaceholder)
 		if k.PublicKey != "" {
 			text = dkimText(k.Algorithm, k.PublicKey)
-			pr.txt = text
+			pr.TXT = text
 		}
-		pr.Record = fmt.Sprintf("%s TXT %q", pr.name, text)
+		pr.Record = fmt.Sprintf("%s TXT %q", pr.Owner, text)
 		if dd := byName[k.Domain]; dd != nil {
 			pr.Provider = dd.Provider
 		}
 		if pz := live.DNS[pr.Provider]; pz != nil && pz.Caps.Offline && len(pr.Servers) == 0 {
-			pr.local = true
+			pr.Local = true
 		}
 		out = append(out, pr)
 	}
@@ -168,8 +126,8 @@ func resolverOf(cfg *schema.Config) string {
 }
 
 // fieldWas reports whether an update's field had the value before.
-func fieldWas(c *Change, name string, v any) bool {
-	if c.Action == Create {
+func fieldWas(c *plan.Change, name string, v any) bool {
+	if c.Action == plan.Create {
 		return false
 	}
 	for _, f := range c.Fields() {
@@ -193,19 +151,19 @@ type Prover struct {
 
 // ProofResult is what the servers answered for one proof.
 type ProofResult struct {
-	Proof   *Proof
+	Proof   *plan.Proof
 	Proven  bool
 	Missing []string // "server: what it answered", for each that lacks it
 }
 
 // check asks every authoritative server once.
-func (pv *Prover) check(ctx context.Context, p *Proof) ProofResult {
+func (pv *Prover) check(ctx context.Context, p *plan.Proof) ProofResult {
 	res := ProofResult{Proof: p}
-	if p.local {
+	if p.Local {
 		res.Proven = true // written into its zone file: no server to ask
 		return res
 	}
-	if p.Selector != "" && p.txt == "" {
+	if p.Selector != "" && p.TXT == "" {
 		res.Missing = []string{"the key was not made"}
 		return res
 	}
@@ -214,20 +172,20 @@ func (pv *Prover) check(ctx context.Context, p *Proof) ProofResult {
 		servers = dnsquery.Pinned(pv.Pinned)
 	}
 	if len(servers) == 0 {
-		_, found, err := dnsquery.Resolver{Addr: p.resolver}.Authoritative(ctx, p.name)
+		_, found, err := dnsquery.Resolver{Addr: p.Resolver}.Authoritative(ctx, p.Owner)
 		if err != nil {
 			res.Missing = []string{err.Error()}
 			return res
 		}
 		servers = found
 	}
-	want := net.ParseIP(p.ip)
+	want := net.ParseIP(p.IP)
 	qtype, has, describe := mdns.TypeA, func(rr mdns.RR) bool { return rr.(*mdns.A).A.Equal(want) }, describeA
 	if p.Selector != "" {
-		qtype, has, describe = mdns.TypeTXT, func(rr mdns.RR) bool { return dns.FromMiekg(".", rr).Data == p.txt }, describeTXT
+		qtype, has, describe = mdns.TypeTXT, func(rr mdns.RR) bool { return dns.FromMiekg(".", rr).Data == p.TXT }, describeTXT
 	}
 	for _, s := range servers {
-		a := dnsquery.Query(ctx, s, p.name, qtype)
+		a := dnsquery.Query(ctx, s, p.Owner, qtype)
 		if prob := a.Problem(); prob != "" {
 			res.Missing = append(res.Missing, serverName(s)+": "+prob)
 			continue
@@ -268,7 +226,7 @@ func describeA(rrs []mdns.RR) string {
 // Prove checks each proof: a record mailform published is waited for until
 // every server answers it or the timeout passes; one the customer
 // publishes is looked at once.
-func (pv *Prover) Prove(ctx context.Context, ps []*Proof) []ProofResult {
+func (pv *Prover) Prove(ctx context.Context, ps []*plan.Proof) []ProofResult {
 	out := make([]ProofResult, len(ps))
 	deadline := time.Now().Add(pv.Timeout)
 	var mu sync.Mutex // Progress is called from one goroutine at a time
@@ -321,8 +279,9 @@ func pendingCopy(op mail.Op) mail.Op {
 // not proven; for a DKIM key, its domain's new key's publication, which
 // every change of the domain's keys waits for, the key that signs going
 // last.
-func gates(c *Change, pending, proven map[string]bool) []string {
-	if c.op == nil {
+func gates(c *plan.Change, pending, proven map[string]bool) []string {
+	op := opOf(c)
+	if op.Action == 0 {
 		return nil
 	}
 	var names []string
@@ -331,23 +290,23 @@ func gates(c *Change, pending, proven map[string]bool) []string {
 			names = append(names, d)
 		}
 	}
-	if k := c.op.DKIMKey; k != nil && (c.Action != Delete || k.Active) {
-		add(dkimGate(k.Domain))
+	if k := op.DKIMKey; k != nil && (c.Action != plan.Delete || k.Active) {
+		add(plan.DKIMGate(k.Domain))
 		return names
 	}
-	if c.Action == Delete {
+	if c.Action == plan.Delete {
 		return nil
 	}
 	switch {
-	case c.op.Domain != nil:
-		add(c.op.Domain.Name)
-	case c.op.AliasDomain != nil:
-		add(c.op.AliasDomain.Name)
-		add(c.op.AliasDomain.Target)
-	case c.op.Mailbox != nil:
-		add(domainPart(c.op.Mailbox.Address))
-	case c.op.Alias != nil:
-		add(domainPart(c.op.Alias.Address))
+	case op.Domain != nil:
+		add(op.Domain.Name)
+	case op.AliasDomain != nil:
+		add(op.AliasDomain.Name)
+		add(op.AliasDomain.Target)
+	case op.Mailbox != nil:
+		add(domainPart(op.Mailbox.Address))
+	case op.Alias != nil:
+		add(domainPart(op.Alias.Address))
 	}
 	return names
 }

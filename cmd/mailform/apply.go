@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailform/mailform/providers/lock"
 	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/reconcile/render"
 )
 
@@ -61,10 +62,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			var saved *reconcile.PlanBody
+			var saved *plan.Body
 			dir := arg
 			if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
-				if saved, err = reconcile.ReadPlanFileToApply(arg); err != nil {
+				if saved, err = plan.ReadFileToApply(arg); err != nil {
 					return cli.Exit(err.Error(), exitError)
 				}
 				dir = saved.ConfigDir
@@ -124,14 +125,14 @@ Examples:
 }
 
 // checkSaved refuses a saved plan that no longer holds.
-func checkSaved(saved *reconcile.PlanBody, now *reconcile.Plan) error {
+func checkSaved(saved *plan.Body, now *plan.Plan) error {
 	switch {
 	case saved.Plan.ConfigChecksum != now.ConfigChecksum:
-		return fmt.Errorf("%w: plan again", reconcile.ErrConfigMoved)
+		return fmt.Errorf("%w: plan again", plan.ErrConfigMoved)
 	case saved.Plan.LiveFingerprint != now.LiveFingerprint:
-		return fmt.Errorf("%w (someone or something wrote to a backend or a zone): plan again", reconcile.ErrLiveMoved)
+		return fmt.Errorf("%w (someone or something wrote to a backend or a zone): plan again", plan.ErrLiveMoved)
 	case !saved.Plan.SameAs(now):
-		return fmt.Errorf("%w: plan again", reconcile.ErrPlanDiffers)
+		return fmt.Errorf("%w: plan again", plan.ErrDiffers)
 	}
 	return nil
 }
@@ -203,12 +204,12 @@ func proofProgress(c *cli.Context) func(reconcile.ProofResult) {
 // report says what an apply did.
 func report(c *cli.Context, res *reconcile.Result) error {
 	w := c.App.Writer
-	count := func(cs []*reconcile.Change) (add, change, destroy int) {
+	count := func(cs []*plan.Change) (add, change, destroy int) {
 		for _, ch := range cs {
 			switch ch.Action {
-			case reconcile.Create:
+			case plan.Create:
 				add++
-			case reconcile.Delete:
+			case plan.Delete:
 				destroy++
 			default:
 				change++
@@ -229,7 +230,7 @@ func report(c *cli.Context, res *reconcile.Result) error {
 		return nil
 	}
 	fmt.Fprintf(w, "\nApply failed: %v\n", res.Err)
-	list := func(title string, cs []*reconcile.Change) {
+	list := func(title string, cs []*plan.Change) {
 		if len(cs) == 0 {
 			return
 		}

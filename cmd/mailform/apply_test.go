@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -209,4 +210,54 @@ func TestSettingsAndRecords(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "mail._domainkey.acme.example.\t3600\tIN\tTXT\t\"v=DKIM1; k=rsa; p=MII") {
 		t.Errorf("records after apply: exit %d\n%s", code, out)
 	}
+}
+
+// A plan saved by the previous release is applied, and refused, as that
+// release did.
+func TestSavedPlanOfPreviousRelease(t *testing.T) {
+	setup := func(t *testing.T) string {
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, os.DirFS("testdata/plan-v1")); err != nil {
+			t.Fatal(err)
+		}
+		t.Chdir(dir)
+		return dir
+	}
+	t.Run("accepted", func(t *testing.T) {
+		setup(t)
+		code, out, errOut := mailform(t, "apply", "plan.json")
+		if code != 0 || !strings.Contains(out, "Apply complete: 16 added, 0 changed, 0 destroyed.") {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		// Applied, it is out of date: the live side moved.
+		if code, _, errOut := mailform(t, "apply", "plan.json"); code != 1 || !strings.Contains(errOut, "live state changed since the plan was made") {
+			t.Errorf("applied twice: exit %d\n%s", code, errOut)
+		}
+	})
+	t.Run("altered", func(t *testing.T) {
+		dir := setup(t)
+		path := filepath.Join(dir, "plan.json")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, bytes.Replace(b, []byte(`"ACME Ltd"`), []byte(`"ACME Ltc"`), 1), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := mailform(t, "apply", "plan.json"); code != 1 || !strings.Contains(errOut, "the plan file was altered after it was written") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+	})
+	t.Run("config changed", func(t *testing.T) {
+		dir := setup(t)
+		f, err := os.OpenFile(filepath.Join(dir, "config", "main.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("\n# a comment\n")
+		f.Close()
+		if code, _, errOut := mailform(t, "apply", "plan.json"); code != 1 || !strings.Contains(errOut, "config changed since the plan was made") {
+			t.Errorf("exit %d\n%s", code, errOut)
+		}
+	})
 }

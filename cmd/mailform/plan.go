@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/reconcile/render"
 )
 
@@ -52,8 +52,8 @@ Examples:
 				return err
 			}
 			if out := c.String("out"); out != "" {
-				body := reconcile.PlanBody{Version: mailformVersion(), Created: time.Now().UTC().Truncate(time.Second), ConfigDir: dir, Targets: c.StringSlice("target"), Plan: p}
-				if err := reconcile.WritePlanFile(out, body); err != nil {
+				body := plan.Body{Version: mailformVersion(), Created: time.Now().UTC().Truncate(time.Second), ConfigDir: dir, Targets: c.StringSlice("target"), Plan: p}
+				if err := plan.WriteFile(out, body); err != nil {
 					return cli.Exit(err.Error(), exitError)
 				}
 			}
@@ -72,7 +72,7 @@ Examples:
 }
 
 // showPlan prints a plan as the flags ask.
-func showPlan(c *cli.Context, p *reconcile.Plan) error {
+func showPlan(c *cli.Context, p *plan.Plan) error {
 	switch {
 	case c.Bool("json"):
 		return render.JSON(c.App.Writer, p, mailformVersion())

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
 )
 
@@ -64,11 +65,11 @@ func (s *session) mailState(c *cli.Context) (*reconcile.Live, error) {
 // made, and the rest of the model (a quarter of a large plan's memory)
 // once the diff is, so that diffing, printing and applying the plan run
 // with that much less for the collector to go through.
-func (s *session) plan(ctx context.Context, c *cli.Context, targets []string, fingerprint bool) (*reconcile.Plan, error) {
+func (s *session) plan(ctx context.Context, c *cli.Context, targets []string, fingerprint bool) (*plan.Plan, error) {
 	cfg := s.cfg
 	s.cfg = nil
 	p, _, diags, err := reconcile.MakePlan(ctx, cfg, s.checksum, osEnv(), s.provs, reconcile.PlanOptions{
-		Targets: targets, Refresh: reconcile.RefreshOptions{Concurrency: c.Int("concurrency")}, Fingerprint: fingerprint, HandOver: true})
+		Targets: targets, Refresh: reconcile.RefreshOptions{Concurrency: c.Int("concurrency")}, Fingerprint: fingerprint})
 	phase("plan")
 	if derr := printDiagnostics(c.App.ErrWriter, diags, s.srcs, s.dir); derr != nil {
 		return nil, derr

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 )
 
 func showCommand() *cli.Command {
@@ -26,7 +26,7 @@ Examples:
 			if c.NArg() != 1 {
 				return cli.Exit("expected one PLANFILE argument; see --help", exitError)
 			}
-			body, err := reconcile.ReadPlanFile(c.Args().First())
+			body, err := plan.ReadFile(c.Args().First())
 			if err != nil {
 				return cli.Exit(err.Error(), exitError)
 			}

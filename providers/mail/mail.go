@@ -78,7 +78,7 @@ type Mailbox struct {
 	Address       string         `json:"address"`
 	Name          string         `json:"name" diff:"display_name"`
 	Quota         int64          `json:"quota" diff:"quota,size"`
-	Password      Password       `json:"password" diff:"password"`
+	Password      Password       `json:"password" diff:"password,sensitive"`
 	Services      []string       `json:"services" diff:"services"`
 	AllowedIPs    []string       `json:"allowed_ips,omitempty" diff:"allowed_ips"`
 	SendLimit     int            `json:"send_limit" diff:"send_limit"`
@@ -151,7 +151,7 @@ type Alias struct {
 type RelayUser struct {
 	Name            string   `json:"name"`
 	Tenant          string   `json:"tenant" diff:"tenant"`
-	Password        Password `json:"password" diff:"password"`
+	Password        Password `json:"password" diff:"password,sensitive"`
 	SenderDomains   []string `json:"sender_domains,omitempty" diff:"sender_domains"`
 	SenderAddresses []string `json:"sender_addresses,omitempty" diff:"sender_addresses"`
 	Active          bool     `json:"active" diff:"active"`

@@ -7,24 +7,24 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 )
 
 // JSONPlan is the JSON view of a plan, version FormatVersion; the format is
 // described in docs/plan-json.md. Fields are only ever added within a
 // version.
 type JSONPlan struct {
-	FormatVersion   int                      `json:"format_version"`
-	MailformVersion string                   `json:"mailform_version"`
-	Summary         JSONSummary              `json:"summary"`
-	Changes         []reconcile.ChangeJSON   `json:"changes"`
-	Notes           []*reconcile.Note        `json:"notes"`
-	Zones           []*reconcile.ZoneSummary `json:"zones"`
-	Proofs          []*reconcile.Proof       `json:"ownership_proofs,omitempty"`
-	DKIM            []*reconcile.Proof       `json:"dkim_publications,omitempty"`
-	Safety          JSONSafety               `json:"safety"`
-	ConfigChecksum  string                   `json:"config_checksum"`
-	LiveFingerprint string                   `json:"live_fingerprint"`
+	FormatVersion   int                 `json:"format_version"`
+	MailformVersion string              `json:"mailform_version"`
+	Summary         JSONSummary         `json:"summary"`
+	Changes         []plan.ChangeJSON   `json:"changes"`
+	Notes           []*plan.Note        `json:"notes"`
+	Zones           []*plan.ZoneSummary `json:"zones"`
+	Proofs          []*plan.Proof       `json:"ownership_proofs,omitempty"`
+	DKIM            []*plan.Proof       `json:"dkim_publications,omitempty"`
+	Safety          JSONSafety          `json:"safety"`
+	ConfigChecksum  string              `json:"config_checksum"`
+	LiveFingerprint string              `json:"live_fingerprint"`
 }
 
 // JSONSummary counts the changes.
@@ -45,13 +45,13 @@ type JSONSafety struct {
 // time: a first import's plan is 190 MB of JSON at 10,000 domains, and
 // encoding it whole held all of it twice, once as encoded and once
 // indented, beside every change's fields.
-func JSON(w io.Writer, p *reconcile.Plan, version string) error {
+func JSON(w io.Writer, p *plan.Plan, version string) error {
 	n := p.Count()
 	out := JSONPlan{
-		FormatVersion:   reconcile.FormatVersion,
+		FormatVersion:   plan.FormatVersion,
 		MailformVersion: version,
 		Summary:         JSONSummary{Add: n.Add, Change: n.Change, Destroy: n.Destroy, Empty: p.Empty()},
-		Changes:         []reconcile.ChangeJSON{},
+		Changes:         []plan.ChangeJSON{},
 		Notes:           p.Notes,
 		Zones:           p.Zones,
 		Proofs:          p.Proofs,
@@ -61,10 +61,10 @@ func JSON(w io.Writer, p *reconcile.Plan, version string) error {
 		LiveFingerprint: p.LiveFingerprint,
 	}
 	if out.Notes == nil {
-		out.Notes = []*reconcile.Note{}
+		out.Notes = []*plan.Note{}
 	}
 	if out.Zones == nil {
-		out.Zones = []*reconcile.ZoneSummary{}
+		out.Zones = []*plan.ZoneSummary{}
 	}
 	for _, c := range p.Destroys() {
 		out.Safety.NeedsAllowDestroy = append(out.Safety.NeedsAllowDestroy, c.Address)

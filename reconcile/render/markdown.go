@@ -5,7 +5,7 @@ import (
 	"html"
 	"strings"
 
-	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 )
 
 // MaxComment is the size past which Markdown output is split into parts: a
@@ -23,7 +23,7 @@ const quotedPartBreak = "<!-- mailform: part break (quoted) -->"
 // change in a collapsed diff block, notes and safety warnings. Output longer
 // than max characters is split into parts, each a complete comment headed
 // "part i of n"; a change is never cut in two.
-func Markdown(p *reconcile.Plan, max int) []string {
+func Markdown(p *plan.Plan, max int) []string {
 	if max <= 0 {
 		max = MaxComment
 	}

@@ -8,35 +8,35 @@ import (
 	"testing"
 
 	goldenfile "github.com/mailform/mailform/internal/golden"
-	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 )
 
 func golden(t *testing.T, path, got string) { t.Helper(); goldenfile.Check(t, path, got) }
 
 // samplePlan has one change of every shape, notes and safety warnings.
-func samplePlan() *reconcile.Plan {
-	return &reconcile.Plan{
-		FormatVersion: reconcile.FormatVersion,
-		Changes: []*reconcile.Change{
-			(&reconcile.Change{Address: "tenant.acme", Kind: reconcile.KindTenant, Action: reconcile.Create, Name: "acme", Provider: "default"}).
-				WithFields(reconcile.Field{Name: "display_name", After: "ACME"}, reconcile.Field{Name: "max_quota", After: "25GB"}),
-			(&reconcile.Change{Address: "tenant.acme/domain.acme.example/mailbox.info", Kind: reconcile.KindMailbox, Action: reconcile.Update, Name: "info@acme.example", Provider: "default"}).
-				WithFields(reconcile.Field{Name: "quota", Before: "8GB", After: "16GB"}, reconcile.Field{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true},
-					reconcile.Field{Name: "services", Before: []string{"imap", "pop3"}, After: []string{"imap"}}),
-			{Address: "tenant.acme/domain.acme.example/dns_zone.acme.example", Kind: reconcile.KindZone, Action: reconcile.Create, Name: "acme.example", Provider: "zones", Zone: "acme.example."},
-			(&reconcile.Change{Address: "tenant.acme/domain.acme.example/dns.MX.@", Kind: reconcile.KindRecords, Action: reconcile.Update, Name: "acme.example MX", Provider: "zones", Zone: "acme.example."}).
-				WithFields(reconcile.Field{Name: "records", Before: []string{"acme.example.\t3600\tIN\tMX\t10 mx.old.example.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."},
+func samplePlan() *plan.Plan {
+	return &plan.Plan{
+		FormatVersion: plan.FormatVersion,
+		Changes: []*plan.Change{
+			(&plan.Change{Address: "tenant.acme", Kind: plan.KindTenant, Action: plan.Create, Name: "acme", Provider: "default"}).
+				WithFields(plan.Field{Name: "display_name", After: "ACME"}, plan.Field{Name: "max_quota", After: "25GB"}),
+			(&plan.Change{Address: "tenant.acme/domain.acme.example/mailbox.info", Kind: plan.KindMailbox, Action: plan.Update, Name: "info@acme.example", Provider: "default"}).
+				WithFields(plan.Field{Name: "quota", Before: "8GB", After: "16GB"}, plan.Field{Name: "password", Before: "(sensitive)", After: "(sensitive)", Sensitive: true},
+					plan.Field{Name: "services", Before: []string{"imap", "pop3"}, After: []string{"imap"}}),
+			{Address: "tenant.acme/domain.acme.example/dns_zone.acme.example", Kind: plan.KindZone, Action: plan.Create, Name: "acme.example", Provider: "zones", Zone: "acme.example."},
+			(&plan.Change{Address: "tenant.acme/domain.acme.example/dns.MX.@", Kind: plan.KindRecords, Action: plan.Update, Name: "acme.example MX", Provider: "zones", Zone: "acme.example."}).
+				WithFields(plan.Field{Name: "records", Before: []string{"acme.example.\t3600\tIN\tMX\t10 mx.old.example.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."},
 					After: []string{"acme.example.\t3600\tIN\tMX\t10 mx1.example.net.", "acme.example.\t3600\tIN\tMX\t20 mx2.example.net."}}),
-			(&reconcile.Change{Address: "tenant.old/domain.old.example/mailbox.bob", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "bob@old.example", Provider: "default", Destroys: true}).
-				WithFields(reconcile.Field{Name: "quota", Before: "8GB"}, reconcile.Field{Name: "active", Before: true}),
-			(&reconcile.Change{Address: "tenant.old/domain.old.example/mailbox.carol", Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: "carol@old.example", Provider: "default", Destroys: true,
-				PurgeAfter: "30d"}).WithFields(reconcile.Field{Name: "quota", Before: "8GB"}, reconcile.Field{Name: "active", Before: true}),
+			(&plan.Change{Address: "tenant.old/domain.old.example/mailbox.bob", Kind: plan.KindMailbox, Action: plan.Delete, Name: "bob@old.example", Provider: "default", Destroys: true}).
+				WithFields(plan.Field{Name: "quota", Before: "8GB"}, plan.Field{Name: "active", Before: true}),
+			(&plan.Change{Address: "tenant.old/domain.old.example/mailbox.carol", Kind: plan.KindMailbox, Action: plan.Delete, Name: "carol@old.example", Provider: "default", Destroys: true,
+				PurgeAfter: "30d"}).WithFields(plan.Field{Name: "quota", Before: "8GB"}, plan.Field{Name: "active", Before: true}),
 		},
-		Notes: []*reconcile.Note{
+		Notes: []*plan.Note{
 			{Address: "tenant.acme/domain.shop.example", Kind: "unmanaged_dns", Text: "The DNS of shop.example is not managed by mailform: publish these records in its zone.",
 				Records: []string{"shop.example.\t3600\tIN\tMX\t10 mail.shop.example."}},
 		},
-		Zones:           []*reconcile.ZoneSummary{{Provider: "zones", Zone: "acme.example.", Existing: 12, Changed: 5, ThresholdPercent: 30, MinRecords: 10, NeedsForce: true}},
+		Zones:           []*plan.ZoneSummary{{Provider: "zones", Zone: "acme.example.", Existing: 12, Changed: 5, ThresholdPercent: 30, MinRecords: 10, NeedsForce: true}},
 		ConfigChecksum:  "sha256:c0ffee",
 		LiveFingerprint: "f00d",
 	}
@@ -55,7 +55,7 @@ func TestTextGolden(t *testing.T) {
 		t.Error("no colour when asked for")
 	}
 	var e bytes.Buffer
-	Text(&e, &reconcile.Plan{}, Options{})
+	Text(&e, &plan.Plan{}, Options{})
 	if e.String() != "No changes. The backends and zones match the config.\n" {
 		t.Errorf("empty plan: %q", e.String())
 	}
@@ -129,19 +129,19 @@ var hostile = []string{
 
 // hostilePlan puts text into every place a plan shows: an address, a
 // name, a field, a record line, a note and a zone.
-func hostilePlan(text string) *reconcile.Plan {
-	return &reconcile.Plan{
-		FormatVersion: reconcile.FormatVersion,
-		Changes: []*reconcile.Change{
-			(&reconcile.Change{Address: "tenant.acme/" + text, Kind: reconcile.KindMailbox, Action: reconcile.Update, Name: text, Provider: text}).
-				WithFields(reconcile.Field{Name: "display_name", Before: text, After: "x" + text}),
-			(&reconcile.Change{Address: "tenant.acme/dns." + text, Kind: reconcile.KindRecords, Action: reconcile.Create, Name: text, Provider: "zones", Zone: text}).
-				WithFields(reconcile.Field{Name: "records", After: []string{"x.acme.example.\t3600\tIN\tTXT\t" + text}}),
-			(&reconcile.Change{Address: "tenant.old/mailbox." + text, Kind: reconcile.KindMailbox, Action: reconcile.Delete, Name: text, Provider: "default", Destroys: true}).
-				WithFields(reconcile.Field{Name: "quota", Before: text}),
+func hostilePlan(text string) *plan.Plan {
+	return &plan.Plan{
+		FormatVersion: plan.FormatVersion,
+		Changes: []*plan.Change{
+			(&plan.Change{Address: "tenant.acme/" + text, Kind: plan.KindMailbox, Action: plan.Update, Name: text, Provider: text}).
+				WithFields(plan.Field{Name: "display_name", Before: text, After: "x" + text}),
+			(&plan.Change{Address: "tenant.acme/dns." + text, Kind: plan.KindRecords, Action: plan.Create, Name: text, Provider: "zones", Zone: text}).
+				WithFields(plan.Field{Name: "records", After: []string{"x.acme.example.\t3600\tIN\tTXT\t" + text}}),
+			(&plan.Change{Address: "tenant.old/mailbox." + text, Kind: plan.KindMailbox, Action: plan.Delete, Name: text, Provider: "default", Destroys: true}).
+				WithFields(plan.Field{Name: "quota", Before: text}),
 		},
-		Notes: []*reconcile.Note{{Address: text, Kind: "unmanaged_dns", Text: text, Records: []string{text}}},
-		Zones: []*reconcile.ZoneSummary{{Provider: text, Zone: text, Existing: 12, Changed: 5, ThresholdPercent: 30, MinRecords: 10, NeedsForce: true}},
+		Notes: []*plan.Note{{Address: text, Kind: "unmanaged_dns", Text: text, Records: []string{text}}},
+		Zones: []*plan.ZoneSummary{{Provider: text, Zone: text, Existing: 12, Changed: 5, ThresholdPercent: 30, MinRecords: 10, NeedsForce: true}},
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/plan"
 )
 
 // Options tune the text view.
@@ -20,11 +20,11 @@ type Options struct {
 	Color bool // ANSI colours, for a terminal
 }
 
-var glyphColor = map[reconcile.Action]string{
-	reconcile.Create:  "32",
-	reconcile.Update:  "33",
-	reconcile.Delete:  "31",
-	reconcile.Replace: "35",
+var glyphColor = map[plan.Action]string{
+	plan.Create:  "32",
+	plan.Update:  "33",
+	plan.Delete:  "31",
+	plan.Replace: "35",
 }
 
 func paint(on bool, code, s string) string {
@@ -50,15 +50,15 @@ func appendPainted(out []byte, on bool, code string, parts ...string) []byte {
 }
 
 // verb says what happens to an object, for the comment above it.
-func verb(c *reconcile.Change) string {
+func verb(c *plan.Change) string {
 	switch c.Action {
-	case reconcile.Create:
+	case plan.Create:
 		return "will be created"
-	case reconcile.Update:
+	case plan.Update:
 		return "will be updated in place"
-	case reconcile.Delete:
+	case plan.Delete:
 		switch {
-		case c.Kind != reconcile.KindMailbox:
+		case c.Kind != plan.KindMailbox:
 		case c.PurgeAfter == "0d":
 			return "will be retired: logins and delivery stop, its mail is purged by the next mailform purge on the mail host"
 		case c.PurgeAfter != "":
@@ -72,7 +72,7 @@ func verb(c *reconcile.Change) string {
 }
 
 // Text writes a plan as a person reads it in a terminal or a CI log.
-func Text(w io.Writer, p *reconcile.Plan, opt Options) error {
+func Text(w io.Writer, p *plan.Plan, opt Options) error {
 	b := bufio.NewWriterSize(w, 64<<10)
 	if p.Empty() {
 		b.WriteString("No changes. The backends and zones match the config.\n")
@@ -108,11 +108,11 @@ type textWriter interface {
 type changeWriter struct {
 	color  bool
 	line   []byte
-	fields []reconcile.Field
+	fields []plan.Field
 }
 
 // write writes one change.
-func (cw *changeWriter) write(b textWriter, c *reconcile.Change) {
+func (cw *changeWriter) write(b textWriter, c *plan.Change) {
 	line := append(cw.line[:0], "  "...)
 	defer func() { cw.line = line[:0] }()
 	comment := [...]string{"# ", clean(c.Address), " ", verb(c), 8: ""}
@@ -130,7 +130,7 @@ func (cw *changeWriter) write(b textWriter, c *reconcile.Change) {
 	line = append(line, c.Kind...)
 	line = append(line, ' ')
 	line = strconv.AppendQuote(line, c.Name)
-	if c.Kind == reconcile.KindZone {
+	if c.Kind == plan.KindZone {
 		line = append(line, '\n')
 		b.Write(line)
 		return
@@ -139,7 +139,7 @@ func (cw *changeWriter) write(b textWriter, c *reconcile.Change) {
 	b.Write(line)
 	clear(cw.fields) // let go of the last change's values
 	cw.fields = c.AppendFields(cw.fields[:0])
-	if c.Kind == reconcile.KindRecords {
+	if c.Kind == plan.KindRecords {
 		line = writeRecords(b, cw.fields, cw.color, line[:0])
 	} else {
 		line = writeFields(b, c.Action, cw.fields, cw.color, line[:0])
@@ -147,14 +147,14 @@ func (cw *changeWriter) write(b textWriter, c *reconcile.Change) {
 	b.WriteString("    }\n")
 }
 
-func writeFields(b textWriter, action reconcile.Action, fs []reconcile.Field, color bool, line []byte) []byte {
+func writeFields(b textWriter, action plan.Action, fs []plan.Field, color bool, line []byte) []byte {
 	width := 0
 	for _, f := range fs {
 		width = max(width, len(f.Name))
 	}
 	for _, f := range fs {
-		g := reconcile.Update // a value that changes: ~
-		if f.Sensitive || action == reconcile.Create || action == reconcile.Delete {
+		g := plan.Update // a value that changes: ~
+		if f.Sensitive || action == plan.Create || action == plan.Delete {
 			g = action
 		}
 		line = append(line[:0], "      "...)
@@ -168,9 +168,9 @@ func writeFields(b textWriter, action reconcile.Action, fs []reconcile.Field, co
 		switch {
 		case f.Sensitive:
 			line = append(line, "(sensitive)"...)
-		case action == reconcile.Create:
+		case action == plan.Create:
 			line = appendValue(line, f.After)
-		case action == reconcile.Delete:
+		case action == plan.Delete:
 			line = appendValue(line, f.Before)
 		default:
 			line = appendValue(line, f.Before)
@@ -185,7 +185,7 @@ func writeFields(b textWriter, action reconcile.Action, fs []reconcile.Field, co
 
 // writeRecords shows a record change line by line: records that go, that
 // come, and that stay.
-func writeRecords(b textWriter, fs []reconcile.Field, color bool, line []byte) []byte {
+func writeRecords(b textWriter, fs []plan.Field, color bool, line []byte) []byte {
 	if len(fs) == 0 {
 		return line
 	}
@@ -198,7 +198,7 @@ func writeRecords(b textWriter, fs []reconcile.Field, color bool, line []byte) [
 		}
 		return false
 	}
-	record := func(g reconcile.Action, l string) {
+	record := func(g plan.Action, l string) {
 		if g == 0 {
 			line = append(line[:0], "        "...)
 		} else {
@@ -221,14 +221,14 @@ func writeRecords(b textWriter, fs []reconcile.Field, color bool, line []byte) [
 	}
 	for _, l := range before {
 		if !in(after, l) {
-			record(reconcile.Delete, l)
+			record(plan.Delete, l)
 		}
 	}
 	for _, l := range after {
 		if in(before, l) {
 			record(0, l)
 		} else {
-			record(reconcile.Create, l)
+			record(plan.Create, l)
 		}
 	}
 	return line
@@ -284,7 +284,7 @@ func appendValue(out []byte, v any) []byte {
 	return fmt.Append(out, v)
 }
 
-func writeNotes(b textWriter, p *reconcile.Plan) {
+func writeNotes(b textWriter, p *plan.Plan) {
 	writeProofs(b, p)
 	if len(p.Notes) == 0 {
 		return
@@ -300,18 +300,18 @@ func writeNotes(b textWriter, p *reconcile.Plan) {
 
 // writeProofs says which DKIM keys wait for their record, and which
 // domains for their ownership proof.
-func writeProofs(b textWriter, p *reconcile.Plan) {
+func writeProofs(b textWriter, p *plan.Plan) {
 	writeProofList(b, p.DKIM, "DKIM keys: each is stored without signing, and signs once every authoritative\nserver answers its record; until then the key that signed before signs on:\n",
 		"its owner publishes it (mailform records shows it); apply looks once",
-		func(pr *reconcile.Proof) string { return pr.Selector + "._domainkey" })
+		func(pr *plan.Proof) string { return pr.Selector + "._domainkey" })
 	writeProofList(b, p.Proofs, "Ownership proof: each of these domains is written pending, and activated with its\nmailboxes once every authoritative server answers its record:\n",
 		"its owner publishes it; apply looks once",
-		func(pr *reconcile.Proof) string { return pr.Record })
+		func(pr *plan.Proof) string { return pr.Record })
 }
 
 // writeProofList writes a list of proofs under its heading: each domain,
 // what it waits for, and who publishes it.
-func writeProofList(b textWriter, proofs []*reconcile.Proof, heading, looked string, what func(*reconcile.Proof) string) {
+func writeProofList(b textWriter, proofs []*plan.Proof, heading, looked string, what func(*plan.Proof) string) {
 	if len(proofs) == 0 {
 		return
 	}
@@ -325,7 +325,7 @@ func writeProofList(b textWriter, proofs []*reconcile.Proof, heading, looked str
 	}
 }
 
-func writeSafety(b textWriter, p *reconcile.Plan, color bool) {
+func writeSafety(b textWriter, p *plan.Plan, color bool) {
 	d, z := p.Destroys(), p.ForceNeeded()
 	if len(d) == 0 && len(z) == 0 {
 		return

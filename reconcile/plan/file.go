@@ -1,4 +1,4 @@
-package reconcile
+package plan
 
 import (
 	"bufio"
@@ -17,22 +17,22 @@ import (
 
 // Errors of saved plans, for callers to test.
 var (
-	ErrPlanAltered = errors.New("the plan file was altered after it was written")
+	ErrAltered     = errors.New("the plan file was altered after it was written")
 	ErrConfigMoved = errors.New("the config changed since the plan was made")
 	ErrLiveMoved   = errors.New("the live state changed since the plan was made")
-	ErrPlanDiffers = errors.New("the plan made now differs from the saved one")
+	ErrDiffers     = errors.New("the plan made now differs from the saved one")
 )
 
-// PlanFile is a saved plan. Its checksum covers the exact bytes of the
+// File is a saved plan. Its checksum covers the exact bytes of the
 // body, so that apply runs only the plan that was reviewed. It holds no
 // secret: passwords show as (sensitive), and apply reads secrets again.
-type PlanFile struct {
-	Body     PlanBody `json:"-"`
-	Checksum string   `json:"checksum"`
+type File struct {
+	Body     Body   `json:"-"`
+	Checksum string `json:"checksum"`
 }
 
-// PlanBody is what a plan file says.
-type PlanBody struct {
+// Body is what a plan file says.
+type Body struct {
 	Format    string    `json:"format"` // "mailform-plan"
 	Version   string    `json:"mailform_version"`
 	Created   time.Time `json:"created"`
@@ -46,7 +46,7 @@ type planFileJSON struct {
 	Body     json.RawMessage `json:"body"`
 }
 
-// WritePlanFile saves a plan. The file is what
+// WriteFile saves a plan. The file is what
 //
 //	json.MarshalIndent(planFileJSON{Checksum: …, Body: json.MarshalIndent(body, "  ", "  ")}, "", "  ")
 //
@@ -55,9 +55,9 @@ type planFileJSON struct {
 // indenting it into the file's form, took 1.8 GB and 9.7 s. The checksum,
 // which comes before the body it covers, is written last, over a
 // placeholder of its length.
-func WritePlanFile(path string, body PlanBody) (err error) {
+func WriteFile(path string, body Body) (err error) {
 	body.Format = "mailform-plan"
-	head, tail, err := planBodyAround(body)
+	head, tail, err := bodyAround(body)
 	if err != nil {
 		return err
 	}
@@ -111,10 +111,10 @@ func WritePlanFile(path string, body PlanBody) (err error) {
 	return err
 }
 
-// planBodyAround encodes a plan file's body with an empty list of changes
+// bodyAround encodes a plan file's body with an empty list of changes
 // and returns what comes before that list and after it: the list is
 // written between them, change by change.
-func planBodyAround(body PlanBody) (head, tail []byte, err error) {
+func bodyAround(body Body) (head, tail []byte, err error) {
 	plan := *body.Plan
 	plan.Changes = nil
 	body.Plan = &plan
@@ -137,18 +137,18 @@ func splitChanges(doc []byte) (head, tail []byte, err error) {
 	return doc[:at+len(key)], doc[at+len(key)+len("[]"):], nil
 }
 
-// ReadPlanFile reads a saved plan and checks its checksum.
-func ReadPlanFile(path string) (*PlanBody, error) {
-	return readPlanFile(path, func(raw []byte) (*PlanBody, error) {
-		var body PlanBody
+// ReadFile reads a saved plan and checks its checksum.
+func ReadFile(path string) (*Body, error) {
+	return readFile(path, func(raw []byte) (*Body, error) {
+		var body Body
 		err := json.Unmarshal(raw, &body)
 		return &body, err
 	})
 }
 
-// readPlanFile reads a saved plan, checks its checksum, and decodes its
+// readFile reads a saved plan, checks its checksum, and decodes its
 // body with decode.
-func readPlanFile(path string, decode func([]byte) (*PlanBody, error)) (*PlanBody, error) {
+func readFile(path string, decode func([]byte) (*Body, error)) (*Body, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ func readPlanFile(path string, decode func([]byte) (*PlanBody, error)) (*PlanBod
 	return body, nil
 }
 
-// Where WritePlanFile puts the checksum and the body.
+// Where WriteFile puts the checksum and the body.
 const (
 	fileOpen = "{\n  \"checksum\": \"sha256:"
 	fileBody = "\",\n  \"body\": "
@@ -175,8 +175,8 @@ const (
 )
 
 // checkedBody checks a plan file's checksum and returns its body. A file
-// as WritePlanFile wrote it is checked where it lies; one whose JSON was
-// laid out again since is checked in the layout WritePlanFile gives it.
+// as WriteFile wrote it is checked where it lies; one whose JSON was
+// laid out again since is checked in the layout WriteFile gives it.
 // Compacting and indenting a first import's plan again took three copies
 // of it (220 MB each at 10,000 domains).
 func checkedBody(path string, b []byte) ([]byte, error) {
@@ -201,28 +201,28 @@ func checkedBody(path string, b []byte) ([]byte, error) {
 	}
 	sum := sha256.Sum256(indented.Bytes())
 	if f.Checksum != "sha256:"+hex.EncodeToString(sum[:]) {
-		return nil, fmt.Errorf("%s: %w: its checksum does not match its content", path, ErrPlanAltered)
+		return nil, fmt.Errorf("%s: %w: its checksum does not match its content", path, ErrAltered)
 	}
 	return f.Body, nil
 }
 
-// ReadPlanFileToApply reads a saved plan as apply needs it: its changes
+// ReadFileToApply reads a saved plan as apply needs it: its changes
 // are read one at a time into a digest that SameAs compares, and not
 // kept. Decoded whole, a first import's saved plan at 10,000 domains was
 // held beside the plan made again, in about 400 MB.
-func ReadPlanFileToApply(path string) (*PlanBody, error) {
-	return readPlanFile(path, decodeBody)
+func ReadFileToApply(path string) (*Body, error) {
+	return readFile(path, decodeBody)
 }
 
 // decodeBody decodes a plan file's body, the plan's changes into a digest.
-func decodeBody(raw []byte) (*PlanBody, error) {
+func decodeBody(raw []byte) (*Body, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	var plan *Plan
 	rest, err := decodeObject(dec, "plan", func() (err error) { plan, err = decodePlan(dec); return err })
 	if err != nil {
 		return nil, err
 	}
-	var body PlanBody
+	var body Body
 	if err := json.Unmarshal(rest, &body); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package reconcile
+package plan
 
 import (
 	"bytes"
@@ -14,9 +14,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// writePlanFileWhole is how plan files were written before they were
+// writeFileWhole is how plan files were written before they were
 // written change by change: the file must stay byte for byte the same.
-func writePlanFileWhole(body PlanBody) ([]byte, error) {
+func writeFileWhole(body Body) ([]byte, error) {
 	body.Format = "mailform-plan"
 	raw, err := json.MarshalIndent(body, "  ", "  ")
 	if err != nil {
@@ -49,13 +49,13 @@ func TestWritePlanFile(t *testing.T) {
 	}
 	for name, p := range plans {
 		t.Run(name, func(t *testing.T) {
-			body := PlanBody{Version: "test", Created: created, ConfigDir: "config", Targets: []string{"tenant.acme"}, Plan: p}
-			want, err := writePlanFileWhole(body)
+			body := Body{Version: "test", Created: created, ConfigDir: "config", Targets: []string{"tenant.acme"}, Plan: p}
+			want, err := writeFileWhole(body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "plan.json")
-			if err := WritePlanFile(path, body); err != nil {
+			if err := WriteFile(path, body); err != nil {
 				t.Fatal(err)
 			}
 			got, err := os.ReadFile(path)
@@ -65,14 +65,14 @@ func TestWritePlanFile(t *testing.T) {
 			if diff := cmp.Diff(string(want), string(got)); diff != "" {
 				t.Errorf("plan file (-whole +streamed):\n%s", diff)
 			}
-			back, err := ReadPlanFile(path)
+			back, err := ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !back.Plan.SameAs(p) {
 				t.Error("the plan read back is not the plan written")
 			}
-			toApply, err := ReadPlanFileToApply(path)
+			toApply, err := ReadFileToApply(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func TestWritePlanFile(t *testing.T) {
 			if err := os.WriteFile(path, relaid, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if back, err := ReadPlanFile(path); err != nil || !back.Plan.SameAs(p) {
+			if back, err := ReadFile(path); err != nil || !back.Plan.SameAs(p) {
 				t.Errorf("the plan laid out again: %v", err)
 			}
 
@@ -111,8 +111,8 @@ func TestWritePlanFile(t *testing.T) {
 				if err := os.WriteFile(path, altered, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := ReadPlanFile(path); !errors.Is(err, ErrPlanAltered) {
-					t.Errorf("an altered plan file: %v, want ErrPlanAltered", err)
+				if _, err := ReadFile(path); !errors.Is(err, ErrAltered) {
+					t.Errorf("an altered plan file: %v, want ErrAltered", err)
 				}
 			}
 		})
@@ -153,7 +153,7 @@ func FuzzDecodeBody(f *testing.F) {
 		(&Change{Address: "a", Kind: KindDomain, Action: Create, Name: "a.example"}).WithFields(Field{Name: "x", After: "<1>"}),
 	}}
 	path := filepath.Join(f.TempDir(), "plan.json")
-	if err := WritePlanFile(path, PlanBody{Version: "v", ConfigDir: "c", Plan: p}); err != nil {
+	if err := WriteFile(path, Body{Version: "v", ConfigDir: "c", Plan: p}); err != nil {
 		f.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -169,7 +169,7 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add([]byte(`{"plan": {"changes": [{"address": 1}]}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		got, err := decodeBody(raw)
-		var whole PlanBody
+		var whole Body
 		wholeErr := json.Unmarshal(raw, &whole)
 		if err != nil || wholeErr != nil || got.Plan == nil || whole.Plan == nil {
 			return

@@ -1,4 +1,4 @@
-package reconcile
+package plan
 
 import (
 	"fmt"
@@ -38,8 +38,7 @@ func (p *Plan) Target(targets []string) (*Plan, error) {
 				keep[parent] = true // the tenant and domain it lives in
 			case parent.Kind == KindZone && c.Kind == KindRecords && parent.Provider == c.Provider && parent.Zone == c.Zone:
 				keep[parent] = true // the zone it goes into
-			case parent.Kind == KindDKIMKey && c.set != nil && c.set.pending &&
-				parent.op.DKIMKey.Domain == c.set.domain && parent.op.DKIMKey.Selector == c.set.selector:
+			case parent.Kind == KindDKIMKey && c.RRSet != nil && c.RRSet.PendingKey == parent.Name:
 				keep[parent] = true // the key it publishes
 			}
 		}

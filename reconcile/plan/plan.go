@@ -1,4 +1,4 @@
-package reconcile
+package plan
 
 import (
 	"cmp"
@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/libdns/libdns"
-
-	"github.com/mailform/mailform/providers/mail"
 )
 
 // Action is what a change does. Its value is the glyph a plan shows.
@@ -77,8 +75,17 @@ type Field struct {
 	Sensitive bool   `json:"sensitive,omitempty"` // the values are not shown
 }
 
-// Change is one thing an apply does. What it changes, field by field, is
-// Fields.
+// Change is one thing an apply does, as data: what it is about, what it
+// does, and the object before and after it.
+//
+// Before and After are nil for none. For a mail backend's change they are
+// pointers to the backend's objects, structs whose fields tagged `diff`
+// the plan shows (fields.go): the fields are drawn from them when asked
+// for, for a large plan is shown once and applied once, and holding every
+// object a second time as display values made it a third bigger while it
+// was applied. For a DNS change they are the records of the rrset that
+// the change manages ([]libdns.RR), RRSet says where they go, and the
+// diff gives the fields (the records as zone-file lines) with WithFields.
 type Change struct {
 	Address  string // tenant.acme/domain.acme.it/mailbox.info
 	Kind     Kind
@@ -91,21 +98,33 @@ type Change struct {
 	// removes from the mail host this long after the apply ("30d").
 	PurgeAfter string
 
+	Before, After any
+	RRSet         *RRSet // DNS changes
+
 	fields []Field // as read from a plan file, or given to WithFields
-	// before and after are a backend change's objects, nil for none: the
-	// fields are drawn from them when asked for. A large plan is shown
-	// once and applied once, and holding every object a second time as
-	// display values made it a third bigger while it was applied.
-	before, after any
-	op            *mail.Op  // for a backend change: what the backend does
-	set           *rrChange // for a DNS change: what the zone gets
-	threshold     *int      // for a DNS change: its domain's dns_change_threshold
+}
+
+// RRSet is where a DNS change writes: the records the change manages in
+// the rrset of Name and Type (Before) become After; the rest of the live
+// rrset is kept.
+type RRSet struct {
+	Name, Type string      // Name relative to the zone
+	Live       []libdns.RR // the whole live rrset
+	// PendingKey names the DKIM key change (its Name) whose record After
+	// holds, when that key is made at apply: its public half is written
+	// in then.
+	PendingKey string
+}
+
+// Records are a DNS change's records before (or after) it.
+func Records(v any) []libdns.RR {
+	rrs, _ := v.([]libdns.RR)
+	return rrs
 }
 
 // Fields lists what the change changes; on create and delete, the whole
-// object. A backend change's fields are drawn from its objects at each
-// call, and a DNS change's from its records; the diff leaves them as they
-// are, so that every call gives the same list.
+// object. The fields are drawn from the change's objects or records at
+// each call, so that every call gives the same list.
 func (c *Change) Fields() []Field {
 	if c.fields != nil {
 		return c.fields
@@ -115,26 +134,25 @@ func (c *Change) Fields() []Field {
 
 // AppendFields appends what Fields lists to dst and returns the longer
 // list. A renderer that shows a large plan change by change reuses one
-// list: a first import of 50,000 domains drew 550 MB of lists only to
-// print them.
+// list.
 func (c *Change) AppendFields(dst []Field) []Field {
 	switch {
 	case c.fields != nil:
 		return append(dst, c.fields...)
-	case c.set != nil:
-		return append(dst, Field{Name: "records", Before: lines(c.Zone, c.set.owned), After: lines(c.Zone, c.set.want)})
-	case c.before == nil && c.after == nil:
+	case c.Before == nil && c.After == nil:
 		return dst
 	}
-	dst = appendFields(dst, c.before, c.after)
+	dst = appendFields(dst, c.Before, c.After)
 	if c.Action == Replace {
+		// Only a DKIM key is replaced: a new key under the same name.
 		dst = append(dst, Field{Name: "key", Before: "(sensitive)", After: "(generated at apply)", Sensitive: true})
 	}
 	return dst
 }
 
-// WithFields sets the fields of a change made by hand, not by Diff: in a
-// test, or by a program that builds a plan to render.
+// WithFields sets the fields a change shows, where they are not drawn
+// from its objects: a DNS change's, or those of a change made by hand (in
+// a test, or by a program that builds a plan to render).
 func (c *Change) WithFields(fs ...Field) *Change {
 	c.fields = fs
 	return c
@@ -170,18 +188,6 @@ func (j ChangeJSON) change() *Change {
 		Zone: j.Zone, fields: j.Fields, Destroys: j.Destroys, PurgeAfter: j.PurgeAfter}
 }
 
-// rrChange is what a DNS change writes: the records this change manages in
-// its rrset become want; the rest of the rrset is kept.
-type rrChange struct {
-	name, typ string      // relative name, type
-	live      []libdns.RR // the whole live rrset of this name and type
-	owned     []libdns.RR // the part of it this change manages
-	want      []libdns.RR // what that part becomes
-	pending   bool        // holds a DKIM key made at apply
-	domain    string      // for a pending DKIM key: its domain and selector
-	selector  string
-}
-
 // Note is something a person must know or do: DNS to publish by hand, a
 // TLS certificate to install. Notes never drive apply.
 type Note struct {
@@ -208,7 +214,7 @@ type ZoneSummary struct {
 const FormatVersion = 1
 
 // Plan is what an apply would do: plain data, rendered by reconcile/render
-// and saved with --out.
+// and saved with --out (WriteFile).
 type Plan struct {
 	FormatVersion   int
 	Changes         []*Change
@@ -291,9 +297,9 @@ func (p *Plan) Count() Counts {
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 
-// sortChanges orders a plan: creates and updates parent-first, then deletes
+// Sort orders a plan's changes: creates and updates parent-first, then deletes
 // child-first; within a kind, by address.
-func sortChanges(cs []*Change) {
+func Sort(cs []*Change) {
 	slices.SortStableFunc(cs, func(a, b *Change) int {
 		ad, bd := a.Action == Delete, b.Action == Delete
 		if ad != bd {
@@ -302,7 +308,7 @@ func sortChanges(cs []*Change) {
 			}
 			return -1
 		}
-		if ra, rb := rank(a.Kind), rank(b.Kind); ra != rb {
+		if ra, rb := a.Kind.Rank(), b.Kind.Rank(); ra != rb {
 			if ad {
 				return cmp.Compare(rb, ra)
 			}
@@ -312,9 +318,9 @@ func sortChanges(cs []*Change) {
 	})
 }
 
-// rank orders kinds parent-first. A switch, not a map: a first import
-// sorts a million changes, and the lookups were a quarter of it.
-func rank(k Kind) int {
+// Rank is the place of a kind in the order objects are created: parents
+// first.
+func (k Kind) Rank() int {
 	switch k {
 	case KindTenant:
 		return 0
@@ -336,7 +342,8 @@ func rank(k Kind) int {
 	return 8 // KindRecords
 }
 
-func sortNotes(ns []*Note) {
+// SortNotes orders notes by address, then kind.
+func SortNotes(ns []*Note) {
 	sort.SliceStable(ns, func(i, j int) bool {
 		if ns[i].Address != ns[j].Address {
 			return ns[i].Address < ns[j].Address

@@ -1,23 +1,26 @@
-package reconcile
+package plan
 
 import (
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
-
-	"github.com/mailform/mailform/providers/mail"
-	"github.com/mailform/mailform/schema"
 )
 
-var passwordType = reflect.TypeOf(mail.Password{})
+// A field of a mail backend's object is shown in a plan when it has a
+// tag `diff:"name"`, where name is the field's name in the plan. Options
+// after a comma: `size` shows a number of bytes as a size ("8 GB"; zero
+// as null), `sensitive` shows only whether the value is set and whether
+// it changes, as "(sensitive)". Sensitive values are compared with ==:
+// the diff gives an unchanged secret (a plaintext that matches the stored
+// hash) the live value before it asks.
 
 // diffField is a diff-tagged field of an object type.
 type diffField struct {
-	index    int
-	name     string
-	size     bool // shown as a size
-	password bool
+	index     int
+	name      string
+	size      bool
+	sensitive bool
 }
 
 var diffFields sync.Map // reflect.Type → []diffField
@@ -34,7 +37,7 @@ func fieldsOf(t reflect.Type) []diffField {
 			continue
 		}
 		name, opt, _ := strings.Cut(tag, ",")
-		fs = append(fs, diffField{index: i, name: name, size: opt == "size", password: t.Field(i).Type == passwordType})
+		fs = append(fs, diffField{index: i, name: name, size: opt == "size", sensitive: opt == "sensitive"})
 	}
 	diffFields.Store(t, fs)
 	return fs
@@ -57,9 +60,9 @@ func appendFields(out []Field, before, after any) []Field {
 	return out
 }
 
-// differs reports whether two objects of one type differ in a diff-tagged
+// Differs reports whether two objects of one type differ in a diff-tagged
 // field, stopping at the first.
-func differs(before, after any) bool {
+func Differs(before, after any) bool {
 	found := false
 	diffFieldsOf(before, after, func(Field) bool {
 		found = true
@@ -82,20 +85,16 @@ func diffFieldsOf(before, after any, yield func(Field) bool) {
 	}
 	for _, fd := range fieldsOf(objectType(before, after)) {
 		i := fd.index
-		if fd.password {
+		if fd.sensitive {
 			f := Field{Name: fd.name, Sensitive: true}
 			switch {
 			case !bv.IsValid():
 				f.After = "(sensitive)"
 			case !av.IsValid():
 				f.Before = "(sensitive)"
+			case av.Field(i).Equal(bv.Field(i)):
+				continue
 			default:
-				// By pointer: a Password boxed into an interface is a copy
-				// on the heap, two for each of a hundred thousand mailboxes.
-				a, b := av.Field(i).Addr().Interface().(*mail.Password), bv.Field(i).Addr().Interface().(*mail.Password)
-				if a.Matches(*b) {
-					continue
-				}
 				f.Before, f.After = "(sensitive)", "(sensitive)"
 			}
 			if !yield(f) {
@@ -168,7 +167,7 @@ func display(v reflect.Value, size bool) any {
 		return x
 	case int:
 		if size {
-			return schema.Size(x).String()
+			return sizeText(int64(x))
 		}
 		return x
 	case int64:
@@ -176,7 +175,7 @@ func display(v reflect.Value, size bool) any {
 			if x == 0 {
 				return nil
 			}
-			return schema.Size(x).String()
+			return sizeText(x)
 		}
 		return x
 	case bool:
@@ -186,20 +185,38 @@ func display(v reflect.Value, size bool) any {
 			return []string{}
 		}
 		return x
-	case []mail.Manager:
-		out := []string{}
-		for _, m := range x {
-			out = append(out, m.String())
-		}
-		return out
 	case fmt.Stringer:
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return nil
 		}
 		return x.String()
 	}
-	panic(fmt.Sprintf("reconcile: cannot show a %s in a plan", v.Type()))
+	if v.Kind() == reflect.Slice && v.Type().Elem().Implements(stringerType) {
+		out := make([]string, v.Len())
+		for i := range out {
+			out[i] = v.Index(i).Interface().(fmt.Stringer).String()
+		}
+		return out
+	}
+	panic(fmt.Sprintf("plan: cannot show a %s in a plan", v.Type()))
 }
+
+// sizeText writes a number of bytes as the config writes a size: "8GB",
+// "512MB", or bytes when it is no whole number of megabytes.
+func sizeText(n int64) string {
+	const mb, gb, tb = 1 << 20, 1 << 30, 1 << 40
+	switch {
+	case n >= tb && n%tb == 0:
+		return fmt.Sprintf("%dTB", n/tb)
+	case n >= gb && n%gb == 0:
+		return fmt.Sprintf("%dGB", n/gb)
+	case n%mb == 0:
+		return fmt.Sprintf("%dMB", n/mb)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+var stringerType = reflect.TypeFor[fmt.Stringer]()
 
 func isZero(v any) bool {
 	switch x := v.(type) {
