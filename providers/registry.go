@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/mailform/mailform/providers/dns"
@@ -85,39 +86,65 @@ type MailFactory func(ctx context.Context, cfg Config) (mail.Backend, error)
 // DNSFactory opens a DNS provider.
 type DNSFactory func(ctx context.Context, cfg Config) (dns.Provider, error)
 
+// LocationFactory opens a mail backend that mailform has written, from
+// where it lies (a URL, or a file's path), for the services that run on
+// the mail host without a config.
+type LocationFactory func(ctx context.Context, location string) (mail.Backend, error)
+
 var (
 	mu          sync.RWMutex
 	mailTypes   = map[string]MailFactory{}
 	dnsTypesReg = map[string]DNSFactory{}
+	locations   = map[string]LocationFactory{}
 )
+
+// RegisterLocation makes the mail backends at URLs of a scheme available
+// to OpenLocation; the scheme "file" also opens a location that is a
+// path. It panics when the scheme is taken.
+func RegisterLocation(scheme string, f LocationFactory) {
+	register(locations, "mail backend location scheme", scheme, f)
+}
+
+// OpenLocation opens the mail backend at a location: a URL whose scheme
+// a backend type registered (postgres://…), or the path of a file.
+func OpenLocation(ctx context.Context, location string) (mail.Backend, error) {
+	scheme, _, found := strings.Cut(location, "://")
+	if !found {
+		scheme = "file"
+	}
+	f := lookup(locations, scheme)
+	if f == nil {
+		return nil, fmt.Errorf("%s: no mail backend in this build is reached at %s:// locations (have %v)", location, scheme, names(locations))
+	}
+	return f(ctx, location)
+}
 
 // RegisterMail makes a mail backend type available by name. It panics when
 // the name is taken: two packages must not claim one type.
-func RegisterMail(typ string, f MailFactory) {
-	mu.Lock()
-	defer mu.Unlock()
-	if _, dup := mailTypes[typ]; dup {
-		panic("providers: mail backend type " + typ + " registered twice")
-	}
-	mailTypes[typ] = f
-}
+func RegisterMail(typ string, f MailFactory) { register(mailTypes, "mail backend type", typ, f) }
 
 // RegisterDNS makes a DNS provider type available by name. It panics when
 // the name is taken.
-func RegisterDNS(typ string, f DNSFactory) {
+func RegisterDNS(typ string, f DNSFactory) { register(dnsTypesReg, "DNS provider type", typ, f) }
+
+func register[F any](m map[string]F, what, name string, f F) {
 	mu.Lock()
 	defer mu.Unlock()
-	if _, dup := dnsTypesReg[typ]; dup {
-		panic("providers: DNS provider type " + typ + " registered twice")
+	if _, dup := m[name]; dup {
+		panic("providers: " + what + " " + name + " registered twice")
 	}
-	dnsTypesReg[typ] = f
+	m[name] = f
+}
+
+func lookup[F any](m map[string]F, name string) F {
+	mu.RLock()
+	defer mu.RUnlock()
+	return m[name]
 }
 
 // OpenMail opens the mail backend a config block describes.
 func OpenMail(ctx context.Context, cfg Config) (mail.Backend, error) {
-	mu.RLock()
-	f := mailTypes[cfg.Type]
-	mu.RUnlock()
+	f := lookup(mailTypes, cfg.Type)
 	if f == nil {
 		return nil, fmt.Errorf("backend %q: type %q is not available in this build (have %v)", cfg.Name, cfg.Type, names(mailTypes))
 	}
@@ -126,9 +153,7 @@ func OpenMail(ctx context.Context, cfg Config) (mail.Backend, error) {
 
 // OpenDNS opens the DNS provider a config block describes.
 func OpenDNS(ctx context.Context, cfg Config) (dns.Provider, error) {
-	mu.RLock()
-	f := dnsTypesReg[cfg.Type]
-	mu.RUnlock()
+	f := lookup(dnsTypesReg, cfg.Type)
 	if f == nil {
 		return nil, fmt.Errorf("dns_provider %q: type %q is not available in this build (have %v)", cfg.Name, cfg.Type, names(dnsTypesReg))
 	}

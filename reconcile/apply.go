@@ -5,10 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/reconcile/plan"
+	"github.com/mailform/mailform/schema/parallel"
 )
 
 // Step reports the progress of an apply: a group of changes about to be
@@ -444,18 +443,11 @@ func makeKeys(p *plan.Plan) (map[string]*mail.DKIMKey, error) {
 		}
 	}
 	errs := make([]error, len(todo))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				if err := generateKey(todo[i].After.(*mail.DKIMKey)); err != nil {
-					errs[i] = fmt.Errorf("%s: %w", todo[i].Address, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	parallel.Each(len(todo), 0, func(i int) {
+		if err := generateKey(todo[i].After.(*mail.DKIMKey)); err != nil {
+			errs[i] = fmt.Errorf("%s: %w", todo[i].Address, err)
+		}
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err // the first in the plan's order

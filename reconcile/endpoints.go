@@ -32,14 +32,15 @@ type ClientSettings struct {
 	Certificates []string `json:"certificates,omitempty"`
 }
 
-// hosts are the names a domain's clients use, by branding mode.
-type hosts struct {
-	imap, pop3, smtp string
-	webmail          string // a URL
-	certificates     []string
+// Hosts are the names a domain's clients use, by branding mode.
+type Hosts struct {
+	IMAP, POP3, SMTP string
+	Webmail          string // a URL
+	Certificates     []string
 }
 
-func hostsFor(cfg *schema.Config, d *schema.Domain) hosts {
+// HostsOf gives the names a domain's clients use.
+func HostsOf(cfg *schema.Config, d *schema.Domain) Hosts {
 	p := cfg.Platform.Effective
 	// The same webmail serves every branding (DOMAIN.md: only the names
 	// differ), so a branded URL keeps the platform's port.
@@ -53,23 +54,23 @@ func hostsFor(cfg *schema.Config, d *schema.Domain) hosts {
 		if cfg.Reseller != nil {
 			brand = cfg.Reseller.BrandDomain
 		}
-		return hosts{imap: "mail." + brand, pop3: "mail." + brand, smtp: "mail." + brand, webmail: "https://webmail." + brand + port,
-			certificates: []string{"mail." + brand, "webmail." + brand}}
+		return Hosts{IMAP: "mail." + brand, POP3: "mail." + brand, SMTP: "mail." + brand, Webmail: "https://webmail." + brand + port,
+			Certificates: []string{"mail." + brand, "webmail." + brand}}
 	case schema.BrandingCustomer:
-		return hosts{imap: "mail." + d.Name, pop3: "mail." + d.Name, smtp: "mail." + d.Name, webmail: "https://webmail." + d.Name + port,
-			certificates: []string{"mail." + d.Name, "webmail." + d.Name}}
+		return Hosts{IMAP: "mail." + d.Name, POP3: "mail." + d.Name, SMTP: "mail." + d.Name, Webmail: "https://webmail." + d.Name + port,
+			Certificates: []string{"mail." + d.Name, "webmail." + d.Name}}
 	}
-	return hosts{imap: p.IMAP.Host, pop3: p.POP3.Host, smtp: p.Submission.Host, webmail: cfg.Platform.WebmailURL}
+	return Hosts{IMAP: p.IMAP.Host, POP3: p.POP3.Host, SMTP: p.Submission.Host, Webmail: cfg.Platform.WebmailURL}
 }
 
 // webmailHost is the host name of a webmail URL.
 func webmailHost(u string) string {
-	host, _ := webmailAddr(u)
+	host, _ := WebmailAddr(u)
 	return host
 }
 
-// webmailAddr is the host name and port of a webmail URL.
-func webmailAddr(u string) (string, int) {
+// WebmailAddr is the host name and port of a webmail URL.
+func WebmailAddr(u string) (string, int) {
 	parsed, err := url.Parse(u)
 	if err != nil {
 		return "", 0
@@ -95,26 +96,26 @@ func Settings(cfg *schema.Config, name string) (*ClientSettings, error) {
 		return nil, err
 	}
 	p := cfg.Platform.Effective
-	h := hostsFor(cfg, d)
+	h := HostsOf(cfg, d)
 	svc := d.Effective.Services
 	s := &ClientSettings{
 		Domain:       d.Name,
 		Branding:     string(d.Effective.Branding),
 		Username:     "the full address, such as info@" + d.Name + " (never an alias)",
 		Password:     "the mailbox's own password",
-		Certificates: h.certificates,
+		Certificates: h.Certificates,
 	}
 	if svc.Has(schema.Webmail) {
-		s.Webmail = h.webmail
+		s.Webmail = h.Webmail
 	}
 	if svc.Has(schema.IMAP) {
-		s.IMAP = &Endpoint{h.imap, p.IMAP.Port, string(p.IMAP.Security)}
+		s.IMAP = &Endpoint{h.IMAP, p.IMAP.Port, string(p.IMAP.Security)}
 	}
 	if svc.Has(schema.POP3) {
-		s.POP3 = &Endpoint{h.pop3, p.POP3.Port, string(p.POP3.Security)}
+		s.POP3 = &Endpoint{h.POP3, p.POP3.Port, string(p.POP3.Security)}
 	}
 	if svc.Has(schema.SMTP) {
-		s.SMTP = &Endpoint{h.smtp, p.Submission.Port, string(p.Submission.Security)}
+		s.SMTP = &Endpoint{h.SMTP, p.Submission.Port, string(p.Submission.Security)}
 	}
 	return s, nil
 }

@@ -59,7 +59,7 @@ func notesFor(cfg *schema.Config, doms []*DomainDNS, changes []*plan.Change) []*
 			if !branding[domainAddress(t, d)] {
 				continue
 			}
-			certs := hostsFor(cfg, d).certificates
+			certs := HostsOf(cfg, d).Certificates
 			switch d.Effective.Branding {
 			case schema.BrandingCustomer:
 				notes = append(notes, &plan.Note{Address: domainAddress(t, d), Kind: "tls_certificate",

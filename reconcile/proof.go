@@ -11,12 +11,12 @@ import (
 
 	mdns "github.com/miekg/dns"
 
-	"github.com/mailform/mailform/internal/dnsquery"
-	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/mail"
+	"github.com/mailform/mailform/reconcile/dnsquery"
 	"github.com/mailform/mailform/reconcile/plan"
 	"github.com/mailform/mailform/schema"
+	"github.com/mailform/mailform/schema/parallel"
 )
 
 // proofs lists the domains and alias domains a plan activates that are not
@@ -30,7 +30,7 @@ func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*plan.C
 	for _, d := range doms {
 		byName[d.Domain] = d
 	}
-	pins := pinnedServers(cfg)
+	pins := PinnedServers(cfg)
 	var out []*plan.Proof
 	for _, c := range changes {
 		op := opOf(c)
@@ -48,7 +48,7 @@ func proofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*plan.C
 		}
 		dd := byName[name]
 		pr := &plan.Proof{Address: c.Address, Domain: name, Target: target, Servers: pins[name],
-			Owner: live.Token(name) + "." + name + ".", IP: cfg.Platform.VerificationIP, Resolver: resolverOf(cfg)}
+			Owner: live.Token(name) + "." + name + ".", IP: cfg.Platform.VerificationIP, Resolver: Resolver(cfg)}
 		pr.Record = fmt.Sprintf("%s A %s", pr.Owner, pr.IP)
 		if dd != nil {
 			pr.Provider = dd.Provider
@@ -70,7 +70,7 @@ func dkimProofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*pl
 	for _, d := range doms {
 		byName[d.Domain] = d
 	}
-	pins := pinnedServers(cfg)
+	pins := PinnedServers(cfg)
 	var out []*plan.Proof
 	for _, c := range changes {
 		k, ok := c.After.(*mail.DKIMKey)
@@ -78,7 +78,7 @@ func dkimProofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*pl
 			continue
 		}
 		pr := &plan.Proof{Address: c.Address, Domain: k.Domain, Selector: k.Selector, Servers: pins[k.Domain],
-			Owner: k.Selector + "._domainkey." + k.Domain + ".", Resolver: resolverOf(cfg)}
+			Owner: k.Selector + "._domainkey." + k.Domain + ".", Resolver: Resolver(cfg)}
 		text := dkimText(k.Algorithm, dkimPlaceholder)
 		if k.PublicKey != "" {
 			text = dkimText(k.Algorithm, k.PublicKey)
@@ -97,9 +97,9 @@ func dkimProofs(cfg *schema.Config, live *Live, doms []*DomainDNS, changes []*pl
 	return out
 }
 
-// pinnedServers gives, by domain and alias domain, the authoritative
+// PinnedServers gives, by domain and alias domain, the authoritative
 // servers the config pins (nil: the NS set).
-func pinnedServers(cfg *schema.Config) map[string][]string {
+func PinnedServers(cfg *schema.Config) map[string][]string {
 	pins := map[string][]string{}
 	for _, t := range cfg.Tenants {
 		for _, d := range t.Domains {
@@ -116,9 +116,9 @@ func pinnedServers(cfg *schema.Config) map[string][]string {
 	return pins
 }
 
-// resolverOf is the platform's dns_resolver as host:port; "" for the
+// Resolver is the platform's dns_resolver as host:port; "" for the
 // system's.
-func resolverOf(cfg *schema.Config) string {
+func Resolver(cfg *schema.Config) string {
 	if cfg.Platform == nil || cfg.Platform.DNSResolver == "" {
 		return ""
 	}
@@ -187,11 +187,11 @@ func (pv *Prover) check(ctx context.Context, p *plan.Proof) ProofResult {
 	for _, s := range servers {
 		a := dnsquery.Query(ctx, s, p.Owner, qtype)
 		if prob := a.Problem(); prob != "" {
-			res.Missing = append(res.Missing, serverName(s)+": "+prob)
+			res.Missing = append(res.Missing, s.String()+": "+prob)
 			continue
 		}
 		if !a.Has(has) {
-			res.Missing = append(res.Missing, serverName(s)+": "+describe(a.RRs))
+			res.Missing = append(res.Missing, s.String()+": "+describe(a.RRs))
 		}
 	}
 	res.Proven = len(res.Missing) == 0
@@ -203,13 +203,6 @@ func describeTXT(rrs []mdns.RR) string {
 		return "no such record"
 	}
 	return "answers another key"
-}
-
-func serverName(s dnsquery.Server) string {
-	if s.Name == s.Addr || s.Addr == "" {
-		return strings.TrimSuffix(s.Name, ".")
-	}
-	return fmt.Sprintf("%s (%s)", strings.TrimSuffix(s.Name, "."), s.Addr)
 }
 
 func describeA(rrs []mdns.RR) string {

@@ -190,7 +190,7 @@ func domainDNS(cfg *schema.Config, t *schema.Tenant, d *schema.Domain, token tok
 	for _, srv := range srvRecords(cfg, d) {
 		add(srv[0]+"."+d.Name, "SRV", srv[1], PurposeSRV)
 	}
-	if host := webmailHost(hostsFor(cfg, d).webmail); host != "" {
+	if host := webmailHost(HostsOf(cfg, d).Webmail); host != "" {
 		add("autoconfig."+d.Name, "CNAME", host+".", PurposeAutoconfig)
 	}
 	if pec := d.PEC; pec != nil {
@@ -383,7 +383,7 @@ func dkimText(algorithm, publicKey string) string {
 // target ".".
 func srvRecords(cfg *schema.Config, d *schema.Domain) [][2]string {
 	p := cfg.Platform.Effective
-	h := hostsFor(cfg, d)
+	h := HostsOf(cfg, d)
 	svc := d.Effective.Services
 	one := func(plain, secure string, e schema.EndpointEffective, host string, on bool) [2]string {
 		name := plain
@@ -396,9 +396,9 @@ func srvRecords(cfg *schema.Config, d *schema.Domain) [][2]string {
 		return [2]string{name, fmt.Sprintf("0 1 %d %s.", e.Port, host)}
 	}
 	return [][2]string{
-		one("_imap._tcp", "_imaps._tcp", p.IMAP, h.imap, svc.Has(schema.IMAP)),
-		one("_pop3._tcp", "_pop3s._tcp", p.POP3, h.pop3, svc.Has(schema.POP3)),
-		one("_submission._tcp", "_submissions._tcp", p.Submission, h.smtp, svc.Has(schema.SMTP)),
+		one("_imap._tcp", "_imaps._tcp", p.IMAP, h.IMAP, svc.Has(schema.IMAP)),
+		one("_pop3._tcp", "_pop3s._tcp", p.POP3, h.POP3, svc.Has(schema.POP3)),
+		one("_submission._tcp", "_submissions._tcp", p.Submission, h.SMTP, svc.Has(schema.SMTP)),
 	}
 }
 

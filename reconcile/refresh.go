@@ -13,12 +13,12 @@ import (
 
 	"github.com/libdns/libdns"
 
-	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/providers"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/lock"
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
+	"github.com/mailform/mailform/schema/parallel"
 )
 
 // DefaultBackend names the SQLite backend a config gets when it declares

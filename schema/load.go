@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/mailform/mailform/internal/parallel"
+	"github.com/mailform/mailform/schema/parallel"
 )
 
 // ErrNoConfig is returned when a directory holds no config file.

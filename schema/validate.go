@@ -11,7 +11,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/mailform/mailform/internal/parallel"
+	"github.com/mailform/mailform/schema/parallel"
 )
 
 // validate checks the merged, resolved config as a whole.

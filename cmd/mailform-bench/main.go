@@ -1,6 +1,8 @@
 // Command mailform-bench generates a synthetic reseller and measures
 // mailform on it: each step runs the real mailform binary as its own
-// process, so that start-up and peak memory are what a user sees.
+// process, so that start-up and peak memory are what a user sees. It is a
+// tool, not part of the product: it reaches mailform only through its
+// binary, and nothing imports it.
 //
 //	go run ./cmd/mailform-bench gen --domains 10000 --out /tmp/reseller
 //	go run ./cmd/mailform-bench run --domains 10000

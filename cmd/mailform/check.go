@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/check"
 )
 
 func checkCommand() *cli.Command {
@@ -56,7 +56,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			reports, err := reconcile.CheckDNS(c.Context, s.cfg, live, c.StringSlice("domain"))
+			reports, err := check.DNS(c.Context, s.cfg, live, c.StringSlice("domain"))
 			if err != nil {
 				return cli.Exit(err.Error(), exitError)
 			}
@@ -86,7 +86,7 @@ Examples:
 
 // writeCheck prints a report a reseller can paste into a ticket: each
 // domain's servers, then every problem, one per line, naming the server.
-func writeCheck(w interface{ Write([]byte) (int, error) }, reports []*reconcile.DNSReport, bad int) {
+func writeCheck(w interface{ Write([]byte) (int, error) }, reports []*check.Report, bad int) {
 	fmt.Fprintf(w, "Mail DNS of %s, asked of each authoritative server:\n", plural(len(reports), "%d domain", "%d domains"))
 	for _, r := range reports {
 		fmt.Fprintf(w, "\n%s", r.Domain)
@@ -95,19 +95,19 @@ func writeCheck(w interface{ Write([]byte) (int, error) }, reports []*reconcile.
 			continue
 		}
 		fmt.Fprintf(w, " (servers %s)", strings.Join(r.Servers, ", "))
-		var problems []*reconcile.ServerResult
+		var problems []*check.ServerResult
 		records := 0
 		for _, x := range r.Results {
 			if x.Type != "SOA" {
 				records++
 			}
-			if x.State != reconcile.StatePresent {
+			if x.State != check.StatePresent {
 				problems = append(problems, x)
 			}
 		}
-		var tlsProblems []*reconcile.TLSResult
+		var tlsProblems []*check.TLSResult
 		for _, x := range r.TLS {
-			if x.State != reconcile.TLSValid {
+			if x.State != check.TLSValid {
 				tlsProblems = append(tlsProblems, x)
 			}
 		}
@@ -128,9 +128,9 @@ func writeCheck(w interface{ Write([]byte) (int, error) }, reports []*reconcile.
 			switch {
 			case x.Detail != "":
 				fmt.Fprintf(w, ": %s", x.Detail)
-			case x.State == reconcile.StateDifferent:
+			case x.State == check.StateDifferent:
 				fmt.Fprintf(w, ": serves %s; want %s", quoteAll(x.Got), quoteAll(x.Want))
-			case x.State == reconcile.StateMissing && len(x.Want) > 0:
+			case x.State == check.StateMissing && len(x.Want) > 0:
 				fmt.Fprintf(w, ": want %s", quoteAll(x.Want))
 			}
 			fmt.Fprintln(w)

@@ -1,6 +1,7 @@
 // Command mailform is mail hosting as code: it validates, formats, plans and
 // applies a reseller's mail configuration. This package holds flags, views
-// and exit codes only; the work is done in schema and reconcile.
+// and exit codes only; the work is done in schema, reconcile and the
+// providers, and no other package imports this one.
 package main
 
 import (

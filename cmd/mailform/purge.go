@@ -7,10 +7,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mailform/mailform/internal/vmail"
+	"github.com/mailform/mailform/providers"
 	"github.com/mailform/mailform/providers/lock"
 	"github.com/mailform/mailform/providers/mail"
-	"github.com/mailform/mailform/providers/mail/sql"
+	"github.com/mailform/mailform/providers/mail/host"
 )
 
 func purgeCommand() *cli.Command {
@@ -46,12 +46,16 @@ Examples:
 			if c.NArg() > 0 {
 				return cli.Exit(fmt.Sprintf("purge takes no arguments, got %q: pass the database with --database", c.Args().First()), exitError)
 			}
-			b, err := sql.OpenExisting(c.Context, c.String("database"))
+			b, err := providers.OpenLocation(c.Context, c.String("database"))
 			if err != nil {
 				return cli.Exit(err.Error()+"\n  Pass the database the mail servers read with --database (or MAILFORM_DATABASE).", exitError)
 			}
 			defer b.Close()
-			return purge(c, b, c.String("mail-root"), c.Bool("dry-run"))
+			p, ok := b.(mail.Purger)
+			if !ok {
+				return cli.Exit(fmt.Sprintf("%s: this backend keeps no purge list", c.String("database")), exitError)
+			}
+			return purge(c, p, c.String("mail-root"), c.Bool("dry-run"))
 		},
 	}
 }
@@ -66,34 +70,18 @@ func purge(c *cli.Context, p mail.Purger, root string, dryRun bool) error {
 		return cli.Exit(err.Error(), exitError)
 	}
 	defer unlock()
-	due, err := p.DuePurges(c.Context, time.Now())
-	if err != nil {
-		return cli.Exit(err.Error(), exitError)
-	}
-	if len(due) == 0 {
-		fmt.Fprintln(out, "Nothing to purge.")
-		return nil
-	}
-	var done, failed, files int
+	var due, done, failed, files int
 	var bytes int64
-	for _, r := range due {
-		if r.SharedWith != "" {
-			failed++
-			fmt.Fprintf(out, "kept %s: its mail directory %s is shared with %s's; remove what is no longer needed by hand\n", r.Address, r.Maildir, r.SharedWith)
-			continue
-		}
-		var got vmail.Removed
-		if dryRun {
-			got, err = vmail.Stat(root, r.Maildir)
-		} else {
-			got, err = vmail.Remove(root, r.Maildir)
-		}
-		if err != nil {
-			failed++
-			fmt.Fprintf(out, "failed %s: %v\n", r.Address, err)
-			continue
-		}
+	err = host.Purge(c.Context, p, root, time.Now(), dryRun, func(r host.Purged) {
+		due++
+		got := r.Removed
 		switch {
+		case r.SharedWith != "":
+			fmt.Fprintf(out, "kept %s: its mail directory %s is shared with %s's; remove what is no longer needed by hand\n", r.Address, r.Maildir, r.SharedWith)
+		case r.Err != nil:
+			fmt.Fprintf(out, "failed %s: %v\n", r.Address, r.Err)
+		case r.ForgetErr != nil:
+			fmt.Fprintf(out, "failed %s: the mail is gone but the backend still lists it: %v\n", r.Address, r.ForgetErr)
 		case dryRun && got.Missing:
 			fmt.Fprintf(out, "would forget %s: %s is not there\n", r.Address, got.Path)
 		case dryRun:
@@ -103,22 +91,26 @@ func purge(c *cli.Context, p mail.Purger, root string, dryRun bool) error {
 		default:
 			fmt.Fprintf(out, "purged %s: removed %s (%s)\n", r.Address, got.Path, amount(got))
 		}
-		if !dryRun {
-			if err := p.Forget(c.Context, r.Address); err != nil {
-				failed++
-				fmt.Fprintf(out, "failed %s: the mail is gone but the backend still lists it: %v\n", r.Address, err)
-				continue
-			}
+		if !r.Done() {
+			failed++
+			return
 		}
 		done++
 		files += got.Files
 		bytes += got.Bytes
+	})
+	if err != nil {
+		return cli.Exit(err.Error(), exitError)
+	}
+	if due == 0 {
+		fmt.Fprintln(out, "Nothing to purge.")
+		return nil
 	}
 	verb := "Purged"
 	if dryRun {
 		verb = "Would purge"
 	}
-	fmt.Fprintf(out, "%s %d of %d due mailboxes (%s).\n", verb, done, len(due), amount(vmail.Removed{Files: files, Bytes: bytes}))
+	fmt.Fprintf(out, "%s %d of %d due mailboxes (%s).\n", verb, done, due, amount(host.Removed{Files: files, Bytes: bytes}))
 	if failed > 0 {
 		return cli.Exit(fmt.Sprintf("%d mailboxes were not purged; they stay on the list", failed), exitError)
 	}
@@ -126,7 +118,7 @@ func purge(c *cli.Context, p mail.Purger, root string, dryRun bool) error {
 }
 
 // amount says how much mail a directory held: "3 files, 12.0 KB".
-func amount(r vmail.Removed) string {
+func amount(r host.Removed) string {
 	files := "files"
 	if r.Files == 1 {
 		files = "file"

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailform/mailform/providers/mail/sql"
+	"github.com/mailform/mailform/providers"
+	"github.com/mailform/mailform/providers/mail"
+	_ "github.com/mailform/mailform/providers/mail/sql"
 )
 
 func TestPurge(t *testing.T) {
@@ -48,11 +50,11 @@ func TestPurge(t *testing.T) {
 	}
 
 	// A running apply holds purge off.
-	b, err := sql.OpenExisting(context.Background(), db)
+	b, err := providers.OpenLocation(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := b.Lock(context.Background(), "ci-job-9", 0)
+	unlock, err := b.(mail.Purger).Lock(context.Background(), "ci-job-9", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

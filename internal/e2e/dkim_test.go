@@ -9,9 +9,9 @@ import (
 
 	mdns "github.com/miekg/dns"
 
-	"github.com/mailform/mailform/internal/dnsquery"
 	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/reconcile/dnsquery"
 )
 
 // dkimConfig is a.test on a BIND server mailform writes to, with the DKIM

@@ -17,7 +17,8 @@ import (
 
 	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/internal/testenv"
-	"github.com/mailform/mailform/providers/mail/sql"
+	"github.com/mailform/mailform/providers"
+	_ "github.com/mailform/mailform/providers/mail/sql"
 )
 
 // binary is the mailform program under test, built with the faultinject
@@ -132,7 +133,7 @@ func customerDNS(t *testing.T, db servers.Database) string {
 		if _, err := os.Stat(db.SQLitePath); db.Postgres == nil && err != nil {
 			return nil // nothing applied yet
 		}
-		b, err := sql.OpenExisting(context.Background(), database)
+		b, err := providers.OpenLocation(context.Background(), database)
 		if err != nil {
 			return nil
 		}

@@ -13,11 +13,12 @@ import (
 	"github.com/libdns/libdns"
 
 	"github.com/mailform/mailform/internal/servers"
+	"github.com/mailform/mailform/providers"
 	"github.com/mailform/mailform/providers/dns"
 	"github.com/mailform/mailform/providers/dns/rfc2136"
 	"github.com/mailform/mailform/providers/mail"
-	"github.com/mailform/mailform/providers/mail/sql"
-	"github.com/mailform/mailform/reconcile"
+	_ "github.com/mailform/mailform/providers/mail/sql"
+	"github.com/mailform/mailform/reconcile/check"
 )
 
 // proofConfig has a.test on a BIND primary and secondary that mailform
@@ -184,14 +185,14 @@ func TestOwnershipProof(t *testing.T) {
 	r = mailform(t, env, "check", "--json", "--domain", "a.test", dir)
 	var report struct {
 		OK      bool
-		Domains []reconcile.DNSReport
+		Domains []check.Report
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || report.OK || len(report.Domains) != 1 {
 		t.Fatalf("check --json: %v %+v\n%s", err, report, r.stdout)
 	}
 	stale := 0
 	for _, x := range report.Domains[0].Results {
-		if x.State == reconcile.StateStale && x.Server == secondary.Addr() {
+		if x.State == check.StateStale && x.Server == secondary.Addr() {
 			stale++
 		}
 	}
@@ -209,7 +210,7 @@ type state struct{ *mail.State }
 
 func readState(t *testing.T, dir string) state {
 	t.Helper()
-	b, err := sql.OpenExisting(context.Background(), filepath.Join(dir, "mail.db"))
+	b, err := providers.OpenLocation(context.Background(), filepath.Join(dir, "mail.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,9 @@ import (
 
 	mdns "github.com/miekg/dns"
 
-	"github.com/mailform/mailform/internal/dnsquery"
 	"github.com/mailform/mailform/internal/servers"
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/reconcile/dnsquery"
 )
 
 // txtConfig publishes explicit TXT records whose text a zone-file writer

@@ -49,7 +49,7 @@ type Provider struct {
 }
 
 // Expr is a setting written as an expression, such as env("NAME").
-type Expr string
+type Expr = schema.Expr
 
 // Counts is what a generated config holds.
 type Counts struct {
@@ -127,44 +127,44 @@ func Generate(dir string, s Spec) (Counts, error) {
 	return c, nil
 }
 
-func platformBlocks(s Spec) []*block {
-	p := &block{kind: "platform"}
-	p.set("name", "Bench Mail").set("mail_host", "mail.platform.example").
-		set("webmail_url", "https://webmail.platform.example").set("verification_ip", "192.0.2.16").
-		set("quotas", quotas).set("default_quota", "2GB").set("send_limits", []int{250, 1000, 5000}).
-		set("default_send_limit", 250)
+func platformBlocks(s Spec) []*schema.Block {
+	p := &schema.Block{Type: "platform"}
+	p.Set("name", "Bench Mail").Set("mail_host", "mail.platform.example").
+		Set("webmail_url", "https://webmail.platform.example").Set("verification_ip", "192.0.2.16").
+		Set("quotas", quotas).Set("default_quota", "2GB").Set("send_limits", []int{250, 1000, 5000}).
+		Set("default_send_limit", 250)
 	if len(s.AuthServers) > 0 {
-		p.set("authoritative_servers", s.AuthServers)
+		p.Set("authoritative_servers", s.AuthServers)
 	}
-	p.add("mx", "mx01.platform.example").set("priority", 10)
-	p.add("mx", "mx02.platform.example").set("priority", 20)
-	r := &block{kind: "reseller"}
-	r.set("name", "Bench Reseller").set("ipv4", "203.0.113.10").set("brand_domain", brandDomain)
-	dp := &block{kind: "dns_provider", label: "zones"}
+	p.Add("mx", "mx01.platform.example").Set("priority", 10)
+	p.Add("mx", "mx02.platform.example").Set("priority", 20)
+	r := &schema.Block{Type: "reseller"}
+	r.Set("name", "Bench Reseller").Set("ipv4", "203.0.113.10").Set("brand_domain", brandDomain)
+	dp := &schema.Block{Type: "dns_provider", Label: "zones"}
 	if s.DNS != nil {
-		dp.provider(s.DNS)
+		setProvider(dp, s.DNS)
 	} else {
-		dp.set("type", "zonefile").set("directory", "zones").set("nameservers", []string{"ns1.platform.example", "ns2.platform.example"})
+		dp.Set("type", "zonefile").Set("directory", "zones").Set("nameservers", []string{"ns1.platform.example", "ns2.platform.example"})
 	}
-	blocks := []*block{p, r, dp}
+	blocks := []*schema.Block{p, r, dp}
 	if s.Backend != nil {
-		be := &block{kind: "backend", label: "mail"}
-		be.provider(s.Backend)
+		be := &schema.Block{Type: "backend", Label: "mail"}
+		setProvider(be, s.Backend)
 		blocks = append(blocks, be)
 	}
 	return blocks
 }
 
-// provider sets a provider's type and settings, in name order.
-func (b *block) provider(p *Provider) {
-	b.set("type", p.Type)
+// setProvider sets a provider's type and settings, in name order.
+func setProvider(b *schema.Block, p *Provider) {
+	b.Set("type", p.Type)
 	names := make([]string, 0, len(p.Settings))
 	for name := range p.Settings {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		b.set(name, p.Settings[name])
+		b.Set(name, p.Settings[name])
 	}
 }
 
@@ -177,8 +177,8 @@ type generator struct {
 }
 
 func (g *generator) tenant(dir, name string, index int, sizes []int, changeHere bool) error {
-	t := &block{kind: "tenant", label: name}
-	t.set("display_name", fmt.Sprintf("Customer %d", index))
+	t := &schema.Block{Type: "tenant", Label: name}
+	t.Set("display_name", fmt.Sprintf("Customer %d", index))
 	g.counts.Tenants++
 	for _, n := range sizes {
 		for i := 0; i < n; i++ {
@@ -187,36 +187,36 @@ func (g *generator) tenant(dir, name string, index int, sizes []int, changeHere 
 			}
 		}
 	}
-	return writeFile(dir, name+"."+g.spec.Format, g.spec.Format, []*block{t})
+	return writeFile(dir, name+"."+g.spec.Format, g.spec.Format, []*schema.Block{t})
 }
 
-func (g *generator) domain(t *block, brand, changeOne bool) error {
+func (g *generator) domain(t *schema.Block, brand, changeOne bool) error {
 	rng := g.rng
 	g.next++
 	name := fmt.Sprintf("%s-%d.example", words[rng.IntN(len(words))], g.next)
 	if brand {
 		name = brandDomain
 	}
-	d := t.add("domain", name)
-	d.set("dns", "zones")
+	d := t.Add("domain", name)
+	d.Set("dns", "zones")
 	switch r := rng.Float64(); {
 	case brand || r < 0.10:
-		d.set("branding", "customer")
+		d.Set("branding", "customer")
 	case r < 0.30:
-		d.set("branding", "reseller")
+		d.Set("branding", "reseller")
 	}
 	if rng.Float64() < 0.05 {
-		d.set("catch_all", "info@"+name)
+		d.Set("catch_all", "info@"+name)
 	}
 	g.counts.Domains++
 	// Ed25519 keys: an RSA key costs about 70 ms to make, which would
 	// measure key generation rather than mailform.
-	d.add("dkim", "").set("key_type", "ed25519")
+	d.Add("dkim", "").Set("key_type", "ed25519")
 	if rng.Float64() < 0.3 {
-		d.add("dmarc", "").set("policy", []string{"none", "quarantine", "reject"}[rng.IntN(3)])
+		d.Add("dmarc", "").Set("policy", []string{"none", "quarantine", "reject"}[rng.IntN(3)])
 	}
 	if rng.Float64() < 0.02 {
-		d.add("pec", "")
+		d.Add("pec", "")
 	}
 	if err := g.zone(name); err != nil {
 		return err
@@ -232,7 +232,7 @@ func (g *generator) domain(t *block, brand, changeOne bool) error {
 			}
 			zoneName = ascii
 		}
-		d.add("alias_domain", alias)
+		d.Add("alias_domain", alias)
 		g.counts.AliasDomains++
 		if err := g.zone(zoneName); err != nil {
 			return err
@@ -251,7 +251,7 @@ func (g *generator) domain(t *block, brand, changeOne bool) error {
 		}
 		used[local] = true
 		boxes = append(boxes, local)
-		m := d.add("mailbox", local)
+		m := d.Add("mailbox", local)
 		g.counts.Mailboxes++
 		changed := (g.spec.ChangeEvery > 0 && g.counts.Mailboxes%g.spec.ChangeEvery == 0) || (changeOne && i == 0)
 		if changed {
@@ -259,16 +259,16 @@ func (g *generator) domain(t *block, brand, changeOne bool) error {
 			g.counts.Changed++
 			g.counts.ChangedAddress = local + "@" + name
 		}
-		m.set("display_name", display)
-		m.set("password_hash", hashes[rng.IntN(len(hashes))])
+		m.Set("display_name", display)
+		m.Set("password_hash", hashes[rng.IntN(len(hashes))])
 		if rng.Float64() < 0.3 {
-			m.set("quota", quotas[rng.IntN(len(quotas))])
+			m.Set("quota", quotas[rng.IntN(len(quotas))])
 		}
 		if rng.Float64() < 0.05 {
-			m.add("forward", "").set("to", []string{local + "@mail.example.org"}).set("keep_copy", rng.Float64() < 0.5)
+			m.Add("forward", "").Set("to", []string{local + "@mail.example.org"}).Set("keep_copy", rng.Float64() < 0.5)
 		}
 		if rng.Float64() < 0.01 {
-			m.add("autoresponder", "").set("subject", "Fuori ufficio").set("body", "Rientro lunedì.")
+			m.Add("autoresponder", "").Set("subject", "Fuori ufficio").Set("body", "Rientro lunedì.")
 		}
 	}
 	for i := 0; i < g.spec.Aliases; i++ {
@@ -284,7 +284,7 @@ func (g *generator) domain(t *block, brand, changeOne bool) error {
 		if len(boxes) > 1 {
 			to = append(to, boxes[1+rng.IntN(len(boxes)-1)]+"@"+name)
 		}
-		d.add("alias", local).set("to", to)
+		d.Add("alias", local).Set("to", to)
 		g.counts.Aliases++
 	}
 	return nil
@@ -313,18 +313,18 @@ func (g *generator) zone(name string) error {
 	return os.WriteFile(filepath.Join(g.zones, name+".zone"), []byte(b.String()), 0o644)
 }
 
-func writeFile(dir, name, format string, blocks []*block) error {
+func writeFile(dir, name, format string, blocks []*schema.Block) error {
 	f, err := os.Create(filepath.Join(dir, name))
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
 	w.WriteString("# Generated by mailform-bench gen: a synthetic reseller.\n\n")
+	write := schema.WriteHCL
 	if format == "yaml" {
-		writeYAML(w, blocks)
-	} else {
-		writeHCL(w, blocks)
+		write = schema.WriteYAML
 	}
+	write(w, blocks)
 	if err := w.Flush(); err != nil {
 		f.Close()
 		return err

@@ -5,6 +5,10 @@
 //
 // Records are libdns.RR values: a name relative to the zone ("@" for the
 // apex), a TTL, a type and the unescaped data (a TXT's text without quotes).
+//
+// A provider writes the rrsets it is given and reads whole zones; it
+// never decides which records are mailform's (reconcile does) and never
+// touches a record it is not given.
 package dns
 
 import (

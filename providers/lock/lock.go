@@ -1,5 +1,6 @@
 // Package lock is the apply lock: one apply at a time per backend or zone
-// directory, and a clear answer saying who holds it.
+// directory, and a clear answer saying who holds it. It only locks: what
+// runs under the lock is the caller's.
 package lock
 
 import (

@@ -6,4 +6,7 @@
 //
 // Passwords travel as Password, which verifies a plaintext against a stored
 // hash and never shows either.
+//
+// It knows nothing of configs, plans or DNS; an implementation talks to its
+// own store and nothing else.
 package mail

@@ -2,7 +2,9 @@
 // against the real server where there is one: a zone read back as written,
 // rrsets replaced and deleted in one update, and every record mailform does
 // not manage — a website's addresses, other TXT values at the apex,
-// _acme-challenge, CAA — kept through it all.
+// _acme-challenge, CAA — kept through it all. Each behaviour is a named
+// sub-test, so that a failure names what broke. It is imported only by
+// tests.
 package dnstest
 
 import (

@@ -3,7 +3,8 @@
 // against them before a request is made, its typed records read into
 // mailform's canonical form, and a zone's rrsets written one by one through
 // SetRecords and DeleteRecords. Cloudflare and Route 53 are compiled in and
-// configured by name (see hosted.go).
+// configured by name (see hosted.go). It never writes a record type the
+// wrapped provider does not declare.
 package libdnsadapter
 
 import (

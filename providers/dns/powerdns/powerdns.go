@@ -2,7 +2,7 @@
 // server's HTTP API: a zone is read in one GET, all the changes of a zone
 // are written in one PATCH of rrsets (REPLACE or DELETE), which PowerDNS
 // applies in one transaction, and a missing zone is created when the
-// config allows it.
+// config allows it. It talks only to the API URL the config gives.
 package powerdns
 
 import (

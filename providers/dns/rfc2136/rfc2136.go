@@ -2,7 +2,8 @@
 // 2136 dynamic updates: BIND, Knot, PowerDNS and others. It reads a zone by
 // zone transfer (AXFR) and writes all the changes of a zone in one UPDATE
 // message, which the server applies all or nothing; both are signed with a
-// TSIG key.
+// TSIG key. It never creates or deletes a zone: that is the server's
+// configuration.
 package rfc2136
 
 import (

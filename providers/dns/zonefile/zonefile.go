@@ -7,7 +7,8 @@
 // replaces are removed and their new records appended, fully qualified,
 // after a marker comment; the SOA serial goes up on every change. A zone's
 // changes are written at once, by renaming a complete new file over the old
-// one, so a reader never sees half an update.
+// one, so a reader never sees half an update. It writes only inside its
+// directory and never reloads a name server.
 package zonefile
 
 import (

@@ -1,6 +1,8 @@
 // Package mailtest is the conformance suite every mail backend passes: what
 // Apply writes, Read gives back; a failed Apply leaves nothing behind; a
-// retired mailbox comes back when created again.
+// retired mailbox comes back when created again. Each behaviour is a named
+// sub-test, so that a failure names what broke. It is imported only by
+// tests.
 package mailtest
 
 import (

@@ -5,6 +5,10 @@
 // Read reads every table once; Apply writes in one transaction. Mailboxes
 // are never deleted from the tables: a removed mailbox is retired (inactive,
 // its mail left on disk) and comes back if it is created again.
+//
+// It never removes mail from disk (providers/mail/host does, on the mail
+// host) and never decides what to write: it writes the operations it is
+// given.
 package sql
 
 import (
@@ -13,7 +17,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +32,17 @@ func init() {
 	providers.RegisterMail("sqlite", func(ctx context.Context, cfg providers.Config) (mail.Backend, error) {
 		return OpenSQLite(ctx, cfg.Path("path", schema.DefaultSQLitePath), cfg.String("owner", DefaultOwner))
 	})
+	providers.RegisterLocation("file", func(ctx context.Context, path string) (mail.Backend, error) {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("sqlite %s: %w", path, err)
+		}
+		return OpenSQLite(ctx, path, DefaultOwner)
+	})
+	for _, scheme := range []string{"postgres", "postgresql"} {
+		providers.RegisterLocation(scheme, func(ctx context.Context, url string) (mail.Backend, error) {
+			return OpenPostgres(ctx, url, "", DefaultOwner)
+		})
+	}
 }
 
 // DefaultOwner is the owner of a config's tenants when its backend block
@@ -90,16 +104,3 @@ var (
 	_ mail.Backend = (*Backend)(nil)
 	_ lock.Locker  = (*Backend)(nil)
 )
-
-// OpenExisting opens a database mailform has written, for the tools that
-// run on the mail host: a postgres:// (or postgresql://) URL, or the path
-// of an SQLite file, which must exist.
-func OpenExisting(ctx context.Context, database string) (*Backend, error) {
-	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-		return OpenPostgres(ctx, database, "", DefaultOwner)
-	}
-	if _, err := os.Stat(database); err != nil {
-		return nil, fmt.Errorf("sqlite %s: %w", database, err)
-	}
-	return OpenSQLite(ctx, database, DefaultOwner)
-}

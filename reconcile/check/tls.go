@@ -1,4 +1,4 @@
-package reconcile
+package check
 
 import (
 	"context"
@@ -11,10 +11,11 @@ import (
 
 	mdns "github.com/miekg/dns"
 
-	"github.com/mailform/mailform/internal/dnsquery"
-	"github.com/mailform/mailform/internal/parallel"
-	"github.com/mailform/mailform/internal/tlsprobe"
+	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/dnsquery"
+	"github.com/mailform/mailform/reconcile/tlsprobe"
 	"github.com/mailform/mailform/schema"
+	"github.com/mailform/mailform/schema/parallel"
 )
 
 // Certificate states, as mailform check reports them.
@@ -52,7 +53,7 @@ func tlsTargets(cfg *schema.Config, d *schema.Domain) []tlsTarget {
 	if b := d.Effective.Branding; b != schema.BrandingCustomer && b != schema.BrandingReseller {
 		return nil
 	}
-	h := hostsFor(cfg, d)
+	h := reconcile.HostsOf(cfg, d)
 	p := cfg.Platform.Effective
 	svc := d.Effective.Services
 	var out []tlsTarget
@@ -62,9 +63,9 @@ func tlsTargets(cfg *schema.Config, d *schema.Domain) []tlsTarget {
 		ep      schema.EndpointEffective
 		start   string
 	}{
-		{schema.IMAP, h.imap, p.IMAP, tlsprobe.IMAP},
-		{schema.POP3, h.pop3, p.POP3, tlsprobe.POP3},
-		{schema.SMTP, h.smtp, p.Submission, tlsprobe.SMTP},
+		{schema.IMAP, h.IMAP, p.IMAP, tlsprobe.IMAP},
+		{schema.POP3, h.POP3, p.POP3, tlsprobe.POP3},
+		{schema.SMTP, h.SMTP, p.Submission, tlsprobe.SMTP},
 	} {
 		if !svc.Has(e.service) || e.ep.Security == schema.SecurityNone {
 			continue
@@ -75,8 +76,8 @@ func tlsTargets(cfg *schema.Config, d *schema.Domain) []tlsTarget {
 		}
 		out = append(out, tlsTarget{e.host, e.ep.Port, string(e.service), start})
 	}
-	if svc.Has(schema.Webmail) && strings.HasPrefix(h.webmail, "https:") {
-		host, port := webmailAddr(h.webmail)
+	if svc.Has(schema.Webmail) && strings.HasPrefix(h.Webmail, "https:") {
+		host, port := reconcile.WebmailAddr(h.Webmail)
 		out = append(out, tlsTarget{host, port, string(schema.Webmail), tlsprobe.Implicit})
 	}
 	return out
@@ -89,20 +90,20 @@ func tlsTargets(cfg *schema.Config, d *schema.Domain) []tlsTarget {
 // else with the first domain that needs it. The host's addresses come
 // from the authoritative servers of its domain, as found for the report
 // or pinned, else from the resolver.
-func checkTLS(ctx context.Context, cfg *schema.Config, reports []*DNSReport, pins map[string][]string, resolver string) {
+func checkTLS(ctx context.Context, cfg *schema.Config, reports []*Report, pins map[string][]string, resolver string) {
 	domains := map[string]*schema.Domain{}
 	for _, t := range cfg.Tenants {
 		for _, d := range t.Domains {
 			domains[d.Name] = d
 		}
 	}
-	byName := map[string]*DNSReport{}
+	byName := map[string]*Report{}
 	for _, r := range reports {
 		byName[r.Domain] = r
 	}
 	type job struct {
 		target  tlsTarget
-		owner   *DNSReport
+		owner   *Report
 		servers []dnsquery.Server
 	}
 	var jobs []*job
@@ -201,7 +202,7 @@ func hostAddresses(ctx context.Context, host string, servers []dnsquery.Server, 
 		for _, t := range []uint16{mdns.TypeA, mdns.TypeAAAA} {
 			a := dnsquery.Query(ctx, s, host, t)
 			if p := a.Problem(); p != "" {
-				problems = append(problems, serverName(s)+": "+p)
+				problems = append(problems, s.String()+": "+p)
 				break
 			}
 			answered = true

@@ -1,7 +1,4 @@
-// Package vmail removes a mailbox's mail directory on the mail host, under
-// the root the mail servers keep mail in (/var/vmail in the shipped
-// configuration), and nothing outside it.
-package vmail
+package host
 
 import (
 	"errors"

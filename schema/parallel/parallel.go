@@ -1,5 +1,6 @@
 // Package parallel runs the same work on many items with a bounded number
-// of goroutines.
+// of goroutines. It sits at the bottom of the graph, under schema, so that
+// every layer may use it; it knows nothing of mail and holds no state.
 package parallel
 
 import (

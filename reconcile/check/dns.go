@@ -1,4 +1,4 @@
-package reconcile
+package check
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"github.com/libdns/libdns"
 	mdns "github.com/miekg/dns"
 
-	"github.com/mailform/mailform/internal/dnsquery"
-	"github.com/mailform/mailform/internal/parallel"
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/reconcile"
+	"github.com/mailform/mailform/reconcile/dnsquery"
 	"github.com/mailform/mailform/schema"
+	"github.com/mailform/mailform/schema/parallel"
 )
 
-// Record states, as mailform check reports them.
+// reconcile.Record states, as mailform check reports them.
 const (
 	StatePresent   = "present"
 	StateMissing   = "missing"
@@ -24,9 +25,9 @@ const (
 	StateError     = "error"
 )
 
-// DNSReport is what every authoritative server of one domain serves of
+// Report is what every authoritative server of one domain serves of
 // its mail DNS.
-type DNSReport struct {
+type Report struct {
 	Domain  string          `json:"domain"`
 	Servers []string        `json:"servers"`
 	Results []*ServerResult `json:"results"`
@@ -38,18 +39,18 @@ type DNSReport struct {
 
 // ServerResult is one expected rrset (or the SOA serial) at one server.
 type ServerResult struct {
-	Server  string   `json:"server"`
-	Name    string   `json:"name"`
-	Type    string   `json:"type"`
-	Purpose Purpose  `json:"purpose,omitempty"`
-	State   string   `json:"state"`
-	Want    []string `json:"want,omitempty"`
-	Got     []string `json:"got,omitempty"`
-	Detail  string   `json:"detail,omitempty"`
+	Server  string            `json:"server"`
+	Name    string            `json:"name"`
+	Type    string            `json:"type"`
+	Purpose reconcile.Purpose `json:"purpose,omitempty"`
+	State   string            `json:"state"`
+	Want    []string          `json:"want,omitempty"`
+	Got     []string          `json:"got,omitempty"`
+	Detail  string            `json:"detail,omitempty"`
 }
 
 // OK reports whether every server serves everything.
-func (r *DNSReport) OK() bool {
+func (r *Report) OK() bool {
 	if r.Err != "" {
 		return false
 	}
@@ -66,11 +67,11 @@ func (r *DNSReport) OK() bool {
 	return true
 }
 
-// CheckDNS asks every authoritative server of each domain (its NS set, or
+// DNS asks every authoritative server of each domain (its NS set, or
 // the servers the config pins) for the domain's mail records and its SOA
 // serial. domains limits the check; empty checks every domain and alias
 // domain.
-func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []string) ([]*DNSReport, error) {
+func DNS(ctx context.Context, cfg *schema.Config, live *reconcile.Live, domains []string) ([]*Report, error) {
 	only := map[string]bool{}
 	for _, d := range domains {
 		ascii, err := schema.CanonicalDomain(d)
@@ -79,17 +80,17 @@ func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []str
 		}
 		only[ascii] = true
 	}
-	pins := pinnedServers(cfg)
-	resolver := resolverOf(cfg)
-	var reports []*DNSReport
-	var doms []*DomainDNS
+	pins := reconcile.PinnedServers(cfg)
+	resolver := reconcile.Resolver(cfg)
+	var reports []*Report
+	var doms []*reconcile.DomainDNS
 	found := map[string]bool{}
-	for _, dd := range MailDNS(cfg, live.Token, live) {
+	for _, dd := range reconcile.MailDNS(cfg, live.Token, live) {
 		if len(only) > 0 && !only[dd.Domain] {
 			continue
 		}
 		found[dd.Domain] = true
-		reports = append(reports, &DNSReport{Domain: dd.Domain})
+		reports = append(reports, &Report{Domain: dd.Domain})
 		doms = append(doms, dd)
 	}
 	parallel.Each(len(doms), 8, func(i int) {
@@ -109,7 +110,7 @@ func CheckDNS(ctx context.Context, cfg *schema.Config, live *Live, domains []str
 	return reports, nil
 }
 
-func checkDomain(ctx context.Context, r *DNSReport, dd *DomainDNS, pinned []string, resolver string) {
+func checkDomain(ctx context.Context, r *Report, dd *reconcile.DomainDNS, pinned []string, resolver string) {
 	servers := dnsquery.Pinned(pinned)
 	zone := mdns.CanonicalName(dd.Domain)
 	res := dnsquery.Resolver{Addr: resolver}
@@ -123,12 +124,12 @@ func checkDomain(ctx context.Context, r *DNSReport, dd *DomainDNS, pinned []stri
 	}
 	r.servers = servers
 	for _, s := range servers {
-		r.Servers = append(r.Servers, serverName(s))
+		r.Servers = append(r.Servers, s.String())
 	}
 	r.Results = append(r.Results, soaResults(ctx, zone, servers)...)
 	// Each expected rrset at each server.
 	type key struct{ name, typ string }
-	sets := map[key][]Record{}
+	sets := map[key][]reconcile.Record{}
 	var order []key
 	for _, rec := range dd.Records {
 		k := key{rec.Name, rec.Type}
@@ -158,14 +159,14 @@ func checkDomain(ctx context.Context, r *DNSReport, dd *DomainDNS, pinned []stri
 		// The name is in a delegated zone: ask that zone's servers.
 		child, childServers, err := res.Delegation(ctx, *referral)
 		if err != nil {
-			r.Results = append(r.Results, &ServerResult{Server: serverName(referral.Server), Name: k.name, Type: k.typ, Purpose: recs[0].Purpose,
+			r.Results = append(r.Results, &ServerResult{Server: referral.Server.String(), Name: k.name, Type: k.typ, Purpose: recs[0].Purpose,
 				State: StateError, Detail: "referral to a delegated zone whose servers cannot be found: " + err.Error()})
 			continue
 		}
 		if _, seen := children[child]; !seen {
 			children[child] = childServers
 			for _, s := range childServers {
-				r.Servers = append(r.Servers, serverName(s)+" for "+strings.TrimSuffix(child, "."))
+				r.Servers = append(r.Servers, s.String()+" for "+strings.TrimSuffix(child, "."))
 			}
 			r.Results = append(r.Results, soaResults(ctx, child, childServers)...)
 		}
@@ -190,7 +191,7 @@ func soaResults(ctx context.Context, zone string, servers []dnsquery.Server) []*
 	var out []*ServerResult
 	for i, s := range servers {
 		a := serials[i]
-		res := &ServerResult{Server: serverName(s), Name: strings.TrimSuffix(zone, "."), Type: "SOA", State: StatePresent, Detail: fmt.Sprintf("serial %d", a.Serial)}
+		res := &ServerResult{Server: s.String(), Name: strings.TrimSuffix(zone, "."), Type: "SOA", State: StatePresent, Detail: fmt.Sprintf("serial %d", a.Serial)}
 		switch {
 		case a.Problem() != "":
 			res.State, res.Detail = StateError, a.Problem()
@@ -209,8 +210,8 @@ func soaResults(ctx context.Context, zone string, servers []dnsquery.Server) []*
 // values of the same kind, missing otherwise. Other values at the name
 // (a site verification beside the SPF) are not mailform's and do not
 // count.
-func compareRRset(a dnsquery.Answer, s dnsquery.Server, want []Record) *ServerResult {
-	res := &ServerResult{Server: serverName(s), Name: want[0].Name, Type: want[0].Type, Purpose: want[0].Purpose}
+func compareRRset(a dnsquery.Answer, s dnsquery.Server, want []reconcile.Record) *ServerResult {
+	res := &ServerResult{Server: s.String(), Name: want[0].Name, Type: want[0].Type, Purpose: want[0].Purpose}
 	zone := mdns.CanonicalName(want[0].Name)
 	var wantData []string
 	for _, w := range want {

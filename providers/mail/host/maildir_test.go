@@ -1,4 +1,4 @@
-package vmail
+package host
 
 import (
 	"os"

@@ -3,6 +3,9 @@
 // says whether the certificate it serves is valid for a host name:
 // trusted, current, and issued for that name. mailform check uses it for
 // the host names a domain's branding needs.
+//
+// It stops once it has the certificate: it logs in nowhere and sends no
+// mail.
 package tlsprobe
 
 import (

@@ -2,6 +2,9 @@
 // servers of a name's zone (or takes a pinned list) and queries each of
 // them, without recursion, so that what every server serves can be told
 // apart. Apply's ownership proof and mailform check use it.
+//
+// It only asks: it sends no update, and it asks a resolver to recurse only
+// to find a zone's servers or a host's addresses.
 package dnsquery
 
 import (
@@ -34,6 +37,15 @@ func Port() string {
 type Server struct {
 	Name string
 	Addr string // host:port
+}
+
+// String names the server as a report shows it: its name, and its
+// address when that is not the name.
+func (s Server) String() string {
+	if s.Name == s.Addr || s.Addr == "" {
+		return strings.TrimSuffix(s.Name, ".")
+	}
+	return fmt.Sprintf("%s (%s)", strings.TrimSuffix(s.Name, "."), s.Addr)
 }
 
 // Resolver finds authoritative servers.
