@@ -32,7 +32,7 @@ type Step struct {
 // Result is what an apply did.
 type Result struct {
 	Applied []*plan.Change // written
-	Failed  []*plan.Change // the steps that failed: none of their changes was written
+	Failed  []*plan.Change // not written by the steps that failed (an atomic backend or zone writes none of a failed step's)
 	Skipped []*plan.Change // not tried, after the failure
 	// Pending are the changes of domains whose owners have not published
 	// their ownership record yet: the domain is written pending, the rest
@@ -240,18 +240,21 @@ func (res *Result) runGroup(ctx context.Context, steps []step, progress func(Ste
 		progress(Step{What: s.what, Changes: s.changes})
 		err := <-ended[i]
 		progress(Step{What: s.what, Changes: s.changes, Done: true, Err: err})
-		var done []*plan.Change
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.what, err))
+		}
 		for _, c := range s.changes {
-			if !s.held[c] {
-				done = append(done, c)
+			switch {
+			case s.held[c]:
+			case err == nil || s.wrote != nil && s.wrote(c):
+				res.Applied = append(res.Applied, c)
+			default:
+				res.Failed = append(res.Failed, c)
 			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", s.what, err))
-			res.Failed = append(res.Failed, done...)
 			continue
 		}
-		res.Applied = append(res.Applied, done...)
 		fault.Point("apply-step-done")
 	}
 	if len(errs) > 0 {
@@ -267,6 +270,10 @@ type step struct {
 	held     map[*plan.Change]bool // written, but not done yet
 	parallel bool                  // may run beside the steps next to it
 	run      func(context.Context) error
+	// wrote tells, once run has failed, whether a change was written all
+	// the same, by a backend or DNS provider that is not atomic and says
+	// how far it got. nil: none was.
+	wrote func(*plan.Change) bool
 }
 
 // buildSteps makes the steps that write changes. The gated changes of
@@ -320,8 +327,19 @@ func buildSteps(changes, gated []*plan.Change, pending map[string]bool, provs *P
 				held[c] = true
 			}
 		}
+		var wrote map[*plan.Change]bool
 		steps = append(steps, step{what: fmt.Sprintf("backend %s", name), changes: changes, held: held,
-			run: func(ctx context.Context) error { return b.Apply(ctx, list) }})
+			run: func(ctx context.Context) error {
+				err := b.Apply(ctx, list)
+				if partial := (*mail.PartialError)(nil); errors.As(err, &partial) {
+					wrote = map[*plan.Change]bool{}
+					for _, c := range changes[:partial.Done] {
+						wrote[c] = true
+					}
+				}
+				return err
+			},
+			wrote: func(c *plan.Change) bool { return wrote[c] }})
 	}
 	// Zones: created first, then updated in one request each.
 	type zoneKey struct{ provider, zone string }
@@ -358,8 +376,22 @@ func buildSteps(changes, gated []*plan.Change, pending map[string]bool, provs *P
 		// The records are merged when the zone is written, not before the
 		// backends are: at 50,000 domains they were 70 MB held through
 		// the backends' writes.
+		var wrote map[dns.Key]bool // the rrsets written before a failure
 		steps = append(steps, step{what: fmt.Sprintf("zone %s at %s", strings.TrimSuffix(z.zone, "."), z.provider), changes: changes, parallel: prov.Capabilities().ParallelWrites,
-			run: func(ctx context.Context) error { return writeZone(ctx, prov, z.zone, create, rrsets(records, keys)) }})
+			run: func(ctx context.Context) error {
+				sets := rrsets(records, keys)
+				err := writeZone(ctx, prov, z.zone, create, sets)
+				if partial := (*dns.PartialError)(nil); errors.As(err, &partial) {
+					wrote = map[dns.Key]bool{}
+					for _, s := range sets[:partial.Done] {
+						wrote[dns.Key{Name: strings.ToLower(s.Name), Type: s.Type}] = true
+					}
+				}
+				return err
+			},
+			wrote: func(c *plan.Change) bool {
+				return c.Kind == plan.KindZone && wrote != nil || c.RRSet != nil && wrote[dns.Key{Name: strings.ToLower(c.RRSet.Name), Type: c.RRSet.Type}]
+			}})
 	}
 	return steps, nil
 }

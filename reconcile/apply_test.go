@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/reconcile/plan"
 )
 
@@ -160,5 +161,41 @@ func TestRunStopsAtFailure(t *testing.T) {
 				t.Errorf("reported %v, for %d applied and %d failed", reported, len(res.Applied), len(res.Failed))
 			}
 		})
+	}
+}
+
+// panel is a backend that is not atomic: it writes the first operations
+// and refuses the one after.
+type panel struct{ writes int }
+
+func (b *panel) Read(context.Context) (*mail.State, error) { return &mail.State{}, nil }
+func (b *panel) Capabilities() mail.Capabilities           { return mail.Capabilities{} }
+func (b *panel) Close() error                              { return nil }
+func (b *panel) Apply(_ context.Context, ops []mail.Op) error {
+	return &mail.PartialError{Done: b.writes, Err: fmt.Errorf("%s: refused", ops[b.writes].Mailbox.Address)}
+}
+
+// A backend that is not atomic has the changes it wrote before it failed
+// reported as applied, and the rest as failed.
+func TestPartialBackendStep(t *testing.T) {
+	var changes []*plan.Change
+	for _, a := range []string{"a", "b", "c"} {
+		changes = append(changes, &plan.Change{Address: a, Kind: plan.KindMailbox, Action: plan.Create, Provider: "panel",
+			After: &mail.Mailbox{Address: a + "@x.test"}})
+	}
+	provs := &Providers{Mail: map[string]mail.Backend{"panel": &panel{writes: 1}}}
+	steps, err := buildSteps(changes, nil, nil, provs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &Result{}
+	if res.run(context.Background(), steps, func(Step) {}, 1) || res.Err == nil || !strings.Contains(res.Err.Error(), "b@x.test: refused") {
+		t.Fatalf("the failed step was not reported: %v", res.Err)
+	}
+	if diff := cmp.Diff([]string{"a"}, changeAddresses(res.Applied)); diff != "" {
+		t.Errorf("applied (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"b", "c"}, changeAddresses(res.Failed)); diff != "" {
+		t.Errorf("failed (-want +got):\n%s", diff)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -274,33 +273,12 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 		}
 	}
 	// The zones of every provider are read opt.Concurrency at a time,
-	// beside the backends, but local reads leave the backends' reads a
-	// core until those are done (see localReads). Reads from servers go
-	// first: they wait more than they work, and are not held up behind
-	// the local ones.
-	slices.SortStableFunc(reads, func(a, b zoneRead) int {
-		switch {
-		case a.pz.Caps.LocalReads == b.pz.Caps.LocalReads:
-			return 0
-		case b.pz.Caps.LocalReads:
-			return -1
-		}
-		return 1
-	})
-	local := newLocalReads(opt.Concurrency)
-	go func() {
-		wg.Wait()
-		local.widen()
-	}()
+	// beside the backends.
 	parallel.Each(len(reads), opt.Concurrency, func(i int) {
 		r := reads[i]
 		if r.ctx.Err() != nil {
 			r.add(r.ctx.Err())
 			return
-		}
-		if r.pz.Caps.LocalReads {
-			local.enter()
-			defer local.leave()
 		}
 		rrs, err := readZone(r.ctx, r.prov, r.zone)
 		if err != nil {
@@ -328,37 +306,6 @@ func Refresh(ctx context.Context, cfg *schema.Config, p *Providers, opt RefreshO
 		sort.Strings(pz.Zones)
 	}
 	return live, nil
-}
-
-// localReads bounds how many zones are read at once from providers whose
-// reads are local work for the CPU (zone files). While the backends are
-// read, it is one fewer than the cores, at least one: a backend's read is
-// one long chain of work, and with eight zone files parsed at a time on
-// two cores it got a fifth of a core, so that at 50,000 domains it ran on
-// alone for a second after the zones were done. Once the backends are
-// read, every worker may read.
-type localReads struct {
-	tokens   chan struct{}
-	withheld int // tokens widen hands out
-}
-
-func newLocalReads(workers int) *localReads {
-	first := min(workers, max(1, runtime.GOMAXPROCS(0)-1))
-	l := &localReads{tokens: make(chan struct{}, workers), withheld: workers - first}
-	for range first {
-		l.tokens <- struct{}{}
-	}
-	return l
-}
-
-func (l *localReads) enter() { <-l.tokens }
-func (l *localReads) leave() { l.tokens <- struct{}{} }
-
-// widen lets every worker read, once the backends are read.
-func (l *localReads) widen() {
-	for range l.withheld {
-		l.tokens <- struct{}{}
-	}
 }
 
 // readZone reads a zone's records in canonical form.

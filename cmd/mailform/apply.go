@@ -240,7 +240,7 @@ func report(c *cli.Context, res *reconcile.Result) error {
 		}
 	}
 	list("Applied", res.Applied)
-	list("Not applied (the failed step: none of it was written)", res.Failed)
+	list("Not applied (the failed step did not write these)", res.Failed)
 	list("Not applied (not tried)", res.Skipped)
 	fmt.Fprintln(w, "Fix the cause and run apply again: it carries on from what was written.")
 	return cli.Exit("", exitError)

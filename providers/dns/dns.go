@@ -44,8 +44,6 @@ type Capabilities struct {
 	RecordTypes []string      // the types it can write
 	MinTTL      time.Duration // the smallest TTL it keeps as given
 	MaxTTL      time.Duration // the largest; 0: no limit
-	Atomic      bool          // UpdateZone applies a zone's changes all or nothing
-	ListZones   bool          // it implements libdns.ZoneLister
 	CreateZones bool          // it implements ZoneCreator
 	// Offline: it writes files that reach the name servers by other means
 	// (zone files), so no server can be asked whether a record is served.
@@ -54,10 +52,6 @@ type Capabilities struct {
 	// Not every server takes that: PowerDNS on its SQLite backend answers
 	// a second write with an error while the first holds the database.
 	ParallelWrites bool
-	// LocalReads: reading a zone is work for this machine's CPU (a file
-	// parsed), not a wait on a server, so reading more zones at once than
-	// there are cores gains nothing.
-	LocalReads bool
 }
 
 // Supports reports whether records of type t can be written.
@@ -89,9 +83,10 @@ type RRSet struct {
 	Records []libdns.RR
 }
 
-// Updater writes all the changes of one zone in one request. Each RRSet
+// Updater writes all the changes of one zone in one call. Each RRSet
 // replaces the rrset of its name and type; nothing else in the zone
-// changes. With Capabilities.Atomic, either all are written or none.
+// changes. A failed update wrote none of them, or returns a *PartialError
+// that says how many it wrote (a provider that writes rrset by rrset).
 type Updater interface {
 	UpdateZone(ctx context.Context, zone string, sets []RRSet) error
 }
@@ -202,9 +197,21 @@ func escapeControls(s string) string {
 	return b.String()
 }
 
+// PartialError is the failure of a write that is not atomic: the first
+// Done rrsets were written, the next failed with Err, and the rest were
+// not tried.
+type PartialError struct {
+	Done int
+	Err  error
+}
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+func (e *PartialError) Unwrap() error { return e.Err }
+
 // SetRRSets writes rrsets one by one through libdns's RecordSetter and
 // RecordDeleter, for a provider without an Updater. It is not atomic: on a
-// failure, the error says which rrsets were written before it.
+// failure it returns a *PartialError, whose text also names the rrsets
+// written before it.
 func SetRRSets(ctx context.Context, prov any, zone string, sets []RRSet) error {
 	setter, okS := prov.(libdns.RecordSetter)
 	deleter, okD := prov.(libdns.RecordDeleter)
@@ -217,7 +224,7 @@ func SetRRSets(ctx context.Context, prov any, zone string, sets []RRSet) error {
 		if len(done) > 0 {
 			state = "written before it: " + strings.Join(done, ", ") + "; the rest was not: plan again to see what is left"
 		}
-		return fmt.Errorf("%s %s %s: %w; %s", what, s.Name, s.Type, err, state)
+		return &PartialError{Done: len(done), Err: fmt.Errorf("%s %s %s: %w; %s", what, s.Name, s.Type, err, state)}
 	}
 	for _, s := range sets {
 		if len(s.Records) == 0 {

@@ -212,15 +212,37 @@ type Op struct {
 // Backend is a mail backend.
 //
 // Read returns the whole state in one pass (each table read once) and is
-// safe for concurrent use. Apply performs all the operations in one
-// transaction, in the order given: either every one is done or none is.
+// safe for concurrent use. Apply performs the operations in the order
+// given: an Atomic backend (Capabilities) in one transaction, so that
+// either every one is done or none is; any other stops at the first that
+// fails and returns a *PartialError saying how many were done before it.
 // Deleting a mailbox retires it (it stops logging in and receiving, its
 // mail stays on disk) and is undone by creating it again.
 type Backend interface {
 	Read(ctx context.Context) (*State, error)
 	Apply(ctx context.Context, ops []Op) error
+	Capabilities() Capabilities
 	Close() error
 }
+
+// Capabilities is what a backend declares, as data; the conformance suite
+// (mailtest) checks it. The zero value promises nothing.
+type Capabilities struct {
+	// Atomic: Apply does all its operations or none. A backend that writes
+	// through an API one object at a time (a hosting panel's) is not.
+	Atomic bool
+}
+
+// PartialError is the failure of a backend that is not atomic: the first
+// Done operations were written, the next failed with Err, and the rest
+// were not tried.
+type PartialError struct {
+	Done int
+	Err  error
+}
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+func (e *PartialError) Unwrap() error { return e.Err }
 
 // Purger is a backend that keeps the purge list: the retired mailboxes
 // whose mail the config asked to remove from the mail host. mailform purge,

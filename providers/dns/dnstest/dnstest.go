@@ -131,99 +131,130 @@ func update(t *testing.T, p dns.Provider, sets ...dns.RRSet) {
 // dkim is a TXT longer than one 255-byte string, as an RSA-2048 DKIM key is.
 var dkim = "v=DKIM1; k=rsa; p=" + strings.Repeat("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", 9) + "IDAQAB"
 
-// Run runs the suite.
+// Run runs the suite: one named sub-test per behaviour.
 func Run(t *testing.T, open Open) {
+	for _, c := range []struct {
+		name string
+		test func(*testing.T, Open)
+	}{
+		{"a zone reads back as the server holds it", readsBack},
+		{"mail records are written beside foreign ones", writesBesideForeign},
+		{"an update replaces and deletes whole rrsets, keeping the rest", replacesAndDeletes},
+		{"the same update twice changes nothing", idempotent},
+		{"the provider lists its zones or finds the zone of a name", zones},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
+	}
+}
+
+// mailSets are the records of a domain's mail, each rrset as mailform
+// writes it: the MX target's address, an SPF value beside another TXT at
+// the apex, DMARC, a DKIM key longer than one string, autoconfig, an SRV
+// and an ownership record.
+var mailSets = []dns.RRSet{
+	{Name: "mx", Type: "A", Records: []libdns.RR{rr("mx", "A", 3600, "192.0.2.26")}},
+	{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx.example.test."), rr("@", "MX", 3600, "20 mx2.example.net.")}},
+	{Name: "@", Type: "TXT", Records: []libdns.RR{rr("@", "TXT", 300, "google-site-verification=abc123"), rr("@", "TXT", 300, "v=spf1 mx ~all")}},
+	{Name: "_dmarc", Type: "TXT", Records: []libdns.RR{rr("_dmarc", "TXT", 3600, "v=DMARC1; p=none")}},
+	{Name: "mail._domainkey", Type: "TXT", Records: []libdns.RR{rr("mail._domainkey", "TXT", 3600, dkim)}},
+	{Name: "autoconfig", Type: "CNAME", Records: []libdns.RR{rr("autoconfig", "CNAME", 3600, "mail.example.net.")}},
+	{Name: "_imaps._tcp", Type: "SRV", Records: []libdns.RR{rr("_imaps._tcp", "SRV", 3600, "0 1 993 mail.example.net.")}},
+	{Name: "d123456789", Type: "A", Records: []libdns.RR{rr("d123456789", "A", 300, "192.0.2.16")}},
+}
+
+// withMail is the zone, foreign records and all, once mailSets are
+// written.
+var withMail = append(append([]string(nil), seed...),
+	"mx 3600 A 192.0.2.26",
+	"@ 3600 MX 10 mx.example.test.", "@ 3600 MX 20 mx2.example.net.",
+	"@ 300 TXT v=spf1 mx ~all",
+	"_dmarc 3600 TXT v=DMARC1; p=none",
+	"mail._domainkey 3600 TXT "+dkim,
+	"autoconfig 3600 CNAME mail.example.net.",
+	"_imaps._tcp 3600 SRV 0 1 993 mail.example.net.",
+	"d123456789 300 A 192.0.2.16",
+)
+
+// replaced is the MX replaced, DMARC and the SPF value dropped, the rest
+// left alone.
+var replaced = []dns.RRSet{
+	{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx1.example.net.")}},
+	{Name: "_dmarc", Type: "TXT"},
+	{Name: "@", Type: "TXT", Records: []libdns.RR{rr("@", "TXT", 300, "google-site-verification=abc123")}},
+}
+
+// afterReplaced is the zone once replaced is written over withMail.
+var afterReplaced = append(append([]string(nil), seed...),
+	"mx 3600 A 192.0.2.26",
+	"@ 3600 MX 10 mx1.example.net.",
+	"mail._domainkey 3600 TXT "+dkim,
+	"autoconfig 3600 CNAME mail.example.net.",
+	"_imaps._tcp 3600 SRV 0 1 993 mail.example.net.",
+	"d123456789 300 A 192.0.2.16",
+)
+
+func readsBack(t *testing.T, open Open) {
+	p := open(t, Zone, Foreign)
+	if diff := cmp.Diff(lines(t, seed...), read(t, p)); diff != "" {
+		t.Errorf("zone (-want +got):\n%s", diff)
+	}
+}
+
+func writesBesideForeign(t *testing.T, open Open) {
+	p := open(t, Zone, Foreign)
+	update(t, p, mailSets...)
+	if diff := cmp.Diff(lines(t, withMail...), read(t, p)); diff != "" {
+		t.Errorf("after the update (-want +got):\n%s", diff)
+	}
+}
+
+func replacesAndDeletes(t *testing.T, open Open) {
+	p := open(t, Zone, Foreign)
+	update(t, p, mailSets...)
+	update(t, p, replaced...)
+	if diff := cmp.Diff(lines(t, afterReplaced...), read(t, p)); diff != "" {
+		t.Errorf("after replacing and deleting (-want +got):\n%s", diff)
+	}
+}
+
+func idempotent(t *testing.T, open Open) {
+	p := open(t, Zone, Foreign)
+	update(t, p, mailSets...)
+	update(t, p, replaced...)
+	update(t, p, replaced...)
+	if diff := cmp.Diff(lines(t, afterReplaced...), read(t, p)); diff != "" {
+		t.Errorf("after the same update again (-want +got):\n%s", diff)
+	}
+}
+
+func zones(t *testing.T, open Open) {
 	ctx := context.Background()
-
-	t.Run("read", func(t *testing.T) {
-		p := open(t, Zone, Foreign)
-		if diff := cmp.Diff(lines(t, seed...), read(t, p)); diff != "" {
-			t.Errorf("zone (-want +got):\n%s", diff)
-		}
-	})
-
-	t.Run("mail records beside foreign ones", func(t *testing.T) {
-		p := open(t, Zone, Foreign)
-		mail := []dns.RRSet{
-			// The MX target's address comes in the same update.
-			{Name: "mx", Type: "A", Records: []libdns.RR{rr("mx", "A", 3600, "192.0.2.26")}},
-			{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx.example.test."), rr("@", "MX", 3600, "20 mx2.example.net.")}},
-			{Name: "@", Type: "TXT", Records: []libdns.RR{rr("@", "TXT", 300, "google-site-verification=abc123"), rr("@", "TXT", 300, "v=spf1 mx ~all")}},
-			{Name: "_dmarc", Type: "TXT", Records: []libdns.RR{rr("_dmarc", "TXT", 3600, "v=DMARC1; p=none")}},
-			{Name: "mail._domainkey", Type: "TXT", Records: []libdns.RR{rr("mail._domainkey", "TXT", 3600, dkim)}},
-			{Name: "autoconfig", Type: "CNAME", Records: []libdns.RR{rr("autoconfig", "CNAME", 3600, "mail.example.net.")}},
-			{Name: "_imaps._tcp", Type: "SRV", Records: []libdns.RR{rr("_imaps._tcp", "SRV", 3600, "0 1 993 mail.example.net.")}},
-			{Name: "d123456789", Type: "A", Records: []libdns.RR{rr("d123456789", "A", 300, "192.0.2.16")}},
-		}
-		update(t, p, mail...)
-		want := append(append([]string(nil), seed...),
-			"mx 3600 A 192.0.2.26",
-			"@ 3600 MX 10 mx.example.test.", "@ 3600 MX 20 mx2.example.net.",
-			"@ 300 TXT v=spf1 mx ~all",
-			"_dmarc 3600 TXT v=DMARC1; p=none",
-			"mail._domainkey 3600 TXT "+dkim,
-			"autoconfig 3600 CNAME mail.example.net.",
-			"_imaps._tcp 3600 SRV 0 1 993 mail.example.net.",
-			"d123456789 300 A 192.0.2.16",
-		)
-		got := read(t, p)
-		if diff := cmp.Diff(lines(t, want...), got); diff != "" {
-			t.Fatalf("after the update (-want +got):\n%s", diff)
-		}
-
-		// Replace the MX, drop DMARC and the SPF value; the rest stays.
-		update(t, p,
-			dns.RRSet{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx1.example.net.")}},
-			dns.RRSet{Name: "_dmarc", Type: "TXT"},
-			dns.RRSet{Name: "@", Type: "TXT", Records: []libdns.RR{rr("@", "TXT", 300, "google-site-verification=abc123")}},
-		)
-		want = append(append([]string(nil), seed...),
-			"mx 3600 A 192.0.2.26",
-			"@ 3600 MX 10 mx1.example.net.",
-			"mail._domainkey 3600 TXT "+dkim,
-			"autoconfig 3600 CNAME mail.example.net.",
-			"_imaps._tcp 3600 SRV 0 1 993 mail.example.net.",
-			"d123456789 300 A 192.0.2.16",
-		)
-		if diff := cmp.Diff(lines(t, want...), read(t, p)); diff != "" {
-			t.Fatalf("after replacing and deleting (-want +got):\n%s", diff)
-		}
-
-		// The same update again changes nothing.
-		update(t, p, dns.RRSet{Name: "@", Type: "MX", Records: []libdns.RR{rr("@", "MX", 3600, "10 mx1.example.net.")}})
-		if diff := cmp.Diff(lines(t, want...), read(t, p)); diff != "" {
-			t.Errorf("after the same update again (-want +got):\n%s", diff)
-		}
-	})
-
-	t.Run("zones", func(t *testing.T) {
-		p := open(t, Zone, Foreign)
-		switch x := p.(type) {
-		case dns.ZoneFinder:
-			for name, want := range map[string]string{
-				"example.test.":      Zone,
-				"cert.example.test.": Zone,
-				"example.invalid.":   "",
-			} {
-				got, err := x.FindZone(ctx, name)
-				if err != nil || got != want {
-					t.Errorf("FindZone(%s) = %q, %v; want %q", name, got, err, want)
-				}
+	p := open(t, Zone, Foreign)
+	switch x := p.(type) {
+	case dns.ZoneFinder:
+		for name, want := range map[string]string{
+			"example.test.":      Zone,
+			"cert.example.test.": Zone,
+			"example.invalid.":   "",
+		} {
+			got, err := x.FindZone(ctx, name)
+			if err != nil || got != want {
+				t.Errorf("FindZone(%s) = %q, %v; want %q", name, got, err, want)
 			}
-		case libdns.ZoneLister:
-			zones, err := x.ListZones(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, z := range zones {
-				names = append(names, z.Name)
-			}
-			if diff := cmp.Diff([]string{Zone}, names); diff != "" {
-				t.Errorf("ListZones (-want +got):\n%s", diff)
-			}
-		default:
-			t.Fatal("the provider can neither list its zones nor find the zone of a name")
 		}
-	})
+	case libdns.ZoneLister:
+		zones, err := x.ListZones(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, z := range zones {
+			names = append(names, z.Name)
+		}
+		if diff := cmp.Diff([]string{Zone}, names); diff != "" {
+			t.Errorf("ListZones (-want +got):\n%s", diff)
+		}
+	default:
+		t.Fatal("the provider can neither list its zones nor find the zone of a name")
+	}
 }

@@ -39,16 +39,15 @@ type lister struct {
 }
 
 // New wraps client. caps says which record types and TTLs the service
-// keeps; ListZones is set when the client lists zones, and Atomic is never
-// set, since libdns writes rrset by rrset.
+// keeps; zones are never created. The provider lists zones when the
+// client does (it is then a libdns.ZoneLister), and writes rrset by
+// rrset, so that a failed write says how far it got (dns.PartialError).
 func New(name string, client Client, caps dns.Capabilities) dns.Provider {
-	caps.Atomic, caps.CreateZones = false, false
+	caps.CreateZones = false
 	p := &Provider{name: name, client: client, caps: caps}
 	if zl, ok := client.(libdns.ZoneLister); ok {
-		p.caps.ListZones = true
 		return &lister{p, zl}
 	}
-	p.caps.ListZones = false
 	return p
 }
 

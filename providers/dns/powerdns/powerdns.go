@@ -98,8 +98,6 @@ func New(opt Options) (*Provider, error) {
 func (p *Provider) Capabilities() dns.Capabilities {
 	return dns.Capabilities{
 		RecordTypes: []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
-		Atomic:      true,
-		ListZones:   true,
 		CreateZones: p.opt.CreateZones,
 	}
 }

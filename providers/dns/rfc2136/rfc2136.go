@@ -80,7 +80,6 @@ func New(server string, key Key) (*Provider, error) {
 func (p *Provider) Capabilities() dns.Capabilities {
 	return dns.Capabilities{
 		RecordTypes:    []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
-		Atomic:         true,
 		ParallelWrites: true,
 	}
 }

@@ -72,12 +72,9 @@ func New(dir string, nameservers []string, hostmaster string) *Provider {
 func (p *Provider) Capabilities() dns.Capabilities {
 	return dns.Capabilities{
 		RecordTypes:    []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
-		Atomic:         true,
-		ListZones:      true,
 		CreateZones:    true,
 		Offline:        true,
 		ParallelWrites: true,
-		LocalReads:     true,
 	}
 }
 

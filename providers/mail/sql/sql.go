@@ -85,6 +85,9 @@ func OpenSQLite(ctx context.Context, path, owner string) (*Backend, error) {
 // Owner is the name this backend keeps the config's tenants under.
 func (b *Backend) Owner() string { return b.owner }
 
+// Capabilities: Apply is one transaction.
+func (b *Backend) Capabilities() mail.Capabilities { return mail.Capabilities{Atomic: true} }
+
 // Close closes the database, once the applies' logs are copied into it.
 func (b *Backend) Close() error {
 	b.checkpoints.Wait()

@@ -602,3 +602,24 @@ func testRetiredAddressAlias(t *testing.T, b *Backend) {
 		t.Errorf("read (-want +got):\n%s", diff)
 	}
 }
+
+// oneByOne is the SQLite backend writing as a backend that talks to a
+// hosting panel's API does: one operation at a time, each on its own,
+// declared not atomic. The conformance suite holds it to what such a
+// backend promises.
+type oneByOne struct{ *Backend }
+
+func (b oneByOne) Capabilities() mail.Capabilities { return mail.Capabilities{} }
+
+func (b oneByOne) Apply(ctx context.Context, ops []mail.Op) error {
+	for i := range ops {
+		if err := b.Backend.Apply(ctx, ops[i:i+1]); err != nil {
+			return &mail.PartialError{Done: i, Err: err}
+		}
+	}
+	return nil
+}
+
+func TestNotAtomicConformance(t *testing.T) {
+	mailtest.Run(t, func(t *testing.T) mail.Backend { return oneByOne{openSQLite(t).(*Backend)} })
+}
