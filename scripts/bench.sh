@@ -4,32 +4,29 @@
 # growth factor from one size to the next: linear cost gives 10x and 5x.
 #
 # With DNSCONTROL set to a dnscontrol binary, DNSControl's preview of the
-# same zones is timed in the same run, as the step dnscontrol-preview, at
-# the sizes in PEER_SIZES (default 1,000 and 10,000: at 50,000 it runs for
-# more than a quarter of an hour). docs/performance.md says how to build one.
+# same zones is timed in the same run, each of its runs paired with a
+# mailform no-op plan of the same size, at the sizes in PEER_SIZES (default
+# 10,000: at 50,000 it runs for more than a quarter of an hour).
+# docs/performance.md says how to build one.
+#
+# With BEFORE set to another mailform binary (a build of the code before a
+# change), both are measured side by side and compared step by step.
 #
 # Every step runs REPEAT times (default 3) and gives its median time: one
 # run's time wanders by a tenth or more on a busy machine. The runs of a
 # step take turns between the sizes, so that the growth factors compare
 # runs made minutes apart at most, not a quarter of an hour.
 #
-# At the end it prints, as comment lines, what the machine charged for
-# memory touched for the first time (mailform-bench memtouch) at 1 GB and at
-# 4 GB, with the price of each 256 MB in turn, and for writing 1 GB to a
-# file while holding that memory: on some virtual machines a page fault,
-# and a page of the kernel's file cache, cost several times more once the
-# memory the host still backs is used up, and the largest size's steps pay
-# for that. Then the guest's free page reporting settings, if it has any.
-#
 # Usage: scripts/bench.sh              (SIZES="1000 10000 50000" by default)
 #        SIZES="1000 10000" FORMAT=yaml scripts/bench.sh
 #        DNSCONTROL=/path/to/dnscontrol scripts/bench.sh
+#        BEFORE=/tmp/mailform-before SIZES="10000 50000" scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-"1000 10000 50000"}
 FORMAT=${FORMAT:-hcl}
-PEER_SIZES=${PEER_SIZES:-"1000 10000"}
+PEER_SIZES=${PEER_SIZES:-"10000"}
 REPEAT=${REPEAT:-3}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -43,7 +40,14 @@ peer=()
 if [ -n "${DNSCONTROL:-}" ]; then
   peer=(--dnscontrol "$DNSCONTROL" --dnscontrol-domains "${PEER_SIZES// /,}")
 fi
-"$out/mailform-bench" run --domains "${SIZES// /,}" --format "$FORMAT" --mailform "$out/mailform" --repeat "$REPEAT" "${peer[@]}" | tee "$out/all.txt" >&2
+builds="$out/mailform"
+if [ -n "${BEFORE:-}" ]; then
+  builds="before=$BEFORE,after=$out/mailform"
+fi
+"$out/mailform-bench" run --domains "${SIZES// /,}" --format "$FORMAT" --mailform "$builds" --repeat "$REPEAT" "${peer[@]}" | tee "$out/all.txt" >&2
+if [ -n "${BEFORE:-}" ]; then
+  exit 0 # mailform-bench compared the builds and gave their growth
+fi
 
 # One row per step: seconds and peak MB at each size, then the growth of
 # the seconds from each size to the next.
@@ -74,13 +78,3 @@ awk -v sizes="$SIZES" '
       printf "\n"
     }
   }' "$out/all.txt"
-
-for mb in 1024 4096; do
-  "$out/mailform-bench" memtouch --mb "$mb" --step-mb 256 --write-mb 1024 --dir "$out" | sed 's/^/# memtouch: /'
-done
-# A guest kernel that reports free memory to its host (virtio-balloon free
-# page reporting) gives the host back memory the guest has freed; touching
-# it again costs a fault in the host too. These are its settings, if any.
-for f in /sys/module/page_reporting/parameters/*; do
-  [ -r "$f" ] && echo "# page_reporting: $(basename "$f")=$(cat "$f")"
-done

@@ -7,7 +7,6 @@
 //	go run ./cmd/mailform-bench gen --domains 10000 --out /tmp/reseller
 //	go run ./cmd/mailform-bench run --domains 10000
 //	go run ./cmd/mailform-bench run --domains 10000,50000
-//	go run ./cmd/mailform-bench memtouch --mb 4096
 package main
 
 import (
@@ -33,7 +32,6 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			genCommand(),
 			runCommand(),
-			memtouchCommand(),
 		},
 	}
 }

@@ -24,7 +24,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "generate a reseller, then time each step of the real mailform binary on it",
-		UsageText: `mailform-bench run --domains N[,N...] [--mailboxes-per-domain M] [--aliases-per-domain A] [--format hcl|yaml] [--mailform PATH] [--dir DIR]
+		UsageText: `mailform-bench run --domains N[,N...] [--mailboxes-per-domain M] [--aliases-per-domain A] [--format hcl|yaml] [--mailform PATH | --mailform LABEL=PATH,LABEL=PATH] [--dir DIR]
 
 Generates a reseller as gen does, then runs mailform on it, each step as a
 process of its own, and prints one line per step: its name, its wall-clock
@@ -47,12 +47,22 @@ sizes measured minutes apart give a growth factor that measures that too.
 The lines of each size are printed when all are done, one block per size,
 smallest first; progress goes to standard error.
 
-With --dnscontrol, DNSControl plans the same zones in the same run, after
-the apply from empty and beside mailform's no-op plan: a project whose
-dnsconfig.js holds exactly what the zones hold, read by its BIND (zone-file)
-provider from the same files.
+With several builds (--mailform before=/tmp/old,after=/tmp/new) each is
+measured at each size, in its own directory, the runs of a step taking
+turns between all of them as between sizes; a last block compares each
+build's medians with the first's (ratio later/first) and gives each
+build's growth from one size to the next.
 
-  dnscontrol-preview  dnscontrol preview (checked: it finds nothing to change)
+With --dnscontrol, DNSControl plans the same zones in the same run, after
+the apply from empty: a project whose dnsconfig.js holds exactly what the
+zones hold, read by its BIND (zone-file) provider from the same files.
+Each of its --repeat runs is followed at once by each build's no-op plan
+of the same size, and each pair gives a ratio; the lines give the median
+of each and every ratio with their median.
+
+  dnscontrol-preview      dnscontrol preview (checked: it finds nothing
+                          to change)
+  noop-plan-beside-peer   mailform plan right after it
 
 Every step runs --repeat times (default 3): the line gives the median
 time and the highest peak memory, and a comment line before it every
@@ -62,7 +72,7 @@ apply from empty, copied back for the apply of 1 %.
 
 Without --mailform the binary is built from this module first.`,
 		Flags: append(specFlags(&cli.StringFlag{Name: "domains", Usage: "number of domains; several, comma-separated, are measured side by side", Required: true}),
-			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module)"},
+			&cli.StringFlag{Name: "mailform", Usage: "the mailform binary to measure (default: built from this module), or several, `LABEL=PATH,LABEL=PATH`, measured side by side"},
 			&cli.StringFlag{Name: "dir", Usage: "where to generate (default: a temporary directory, removed afterwards)"},
 			&cli.StringFlag{Name: "dnscontrol", Usage: "also time the dnscontrol binary at `PATH` planning the same zones"},
 			&cli.StringFlag{Name: "dnscontrol-domains", Usage: "the sizes, comma-separated, at which --dnscontrol runs (default: all)"},
@@ -91,13 +101,17 @@ Without --mailform the binary is built from this module first.`,
 			} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 				return fmt.Errorf("%s is not empty", dir)
 			}
-			bin := c.String("mailform")
-			if bin == "" {
-				var err error
-				if bin, err = testenv.BuildMailform(); err != nil {
+			builds, err := parseBuilds(c.String("mailform"))
+			if err != nil {
+				return fmt.Errorf("--mailform: %w", err)
+			}
+			if len(builds) == 0 {
+				bin, err := testenv.BuildMailform()
+				if err != nil {
 					return err
 				}
 				defer os.RemoveAll(filepath.Dir(bin))
+				builds = []build{{path: bin}}
 			}
 			r := &runner{repeat: max(1, c.Int("repeat")), progress: c.App.ErrWriter}
 			if r.progress == nil {
@@ -109,20 +123,25 @@ Without --mailform the binary is built from this module first.`,
 				for _, b := range r.benches {
 					c.App.Writer.Write(b.out.Bytes())
 				}
+				if len(builds) > 1 {
+					r.compare(c.App.Writer, builds, sizes)
+				}
 			}()
 			for _, n := range sizes {
-				s := specOf(c)
-				s.Domains = n
-				root := filepath.Join(dir, strconv.Itoa(n))
-				b := &bench{bin: bin, root: root, dir: filepath.Join(root, "config"), spec: s}
-				counts, err := synth.Generate(b.dir, s)
-				if err != nil {
-					return err
+				for _, bd := range builds {
+					s := specOf(c)
+					s.Domains = n
+					root := filepath.Join(dir, bd.label, strconv.Itoa(n))
+					b := &bench{build: bd, root: root, dir: filepath.Join(root, "config"), spec: s, medians: map[string]float64{}}
+					counts, err := synth.Generate(b.dir, s)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(&b.out, "# %d domains, %d mailboxes, %d aliases, %d alias domains, %d tenants; %s; %s, %d CPUs%s\n",
+						counts.Domains, counts.Mailboxes, counts.Aliases, counts.AliasDomains, counts.Tenants, s.Format, runtime.Version(), runtime.NumCPU(), bd.title())
+					fmt.Fprintln(&b.out, "step seconds peak_rss_mb")
+					r.benches = append(r.benches, b)
 				}
-				fmt.Fprintf(&b.out, "# %d domains, %d mailboxes, %d aliases, %d alias domains, %d tenants; %s; %s, %d CPUs\n",
-					counts.Domains, counts.Mailboxes, counts.Aliases, counts.AliasDomains, counts.Tenants, s.Format, runtime.Version(), runtime.NumCPU())
-				fmt.Fprintln(&b.out, "step seconds peak_rss_mb")
-				r.benches = append(r.benches, b)
 			}
 			if err := r.step("load+validate", 0, "validate", "."); err != nil {
 				return err
@@ -150,13 +169,7 @@ Without --mailform the binary is built from this module first.`,
 				return err
 			}
 			if peer := c.String("dnscontrol"); peer != "" {
-				err := r.each(func(b *bench) error {
-					if !slices.Contains(peerSizes, b.spec.Domains) {
-						return nil
-					}
-					return b.dnscontrol(peer, filepath.Join(b.root, "dnscontrol"))
-				})
-				if err != nil {
+				if err := r.peer(peer, peerSizes); err != nil {
 					return err
 				}
 			}
@@ -314,7 +327,7 @@ func (r *runner) step(name string, wantCode int, args ...string) error {
 				return fmt.Errorf("%d domains: %w", b.spec.Domains, err)
 			}
 			secs[j], rss[j] = append(secs[j], s), max(rss[j], m)
-			fmt.Fprintf(r.progress, "# %d domains: %s run %d of %d: %.2f s, %.0f MB\n", b.spec.Domains, name, i+1, r.repeat, s, m)
+			fmt.Fprintf(r.progress, "# %s: %s run %d of %d: %.2f s, %.0f MB\n", b.name(), name, i+1, r.repeat, s, m)
 		}
 	}
 	for j, b := range r.benches {
@@ -323,13 +336,51 @@ func (r *runner) step(name string, wantCode int, args ...string) error {
 	return nil
 }
 
-// bench is mailform measured at one size.
+// build is a mailform binary to measure, and its label when several are.
+type build struct {
+	label, path string
+}
+
+// title is what a block's first line says of the build.
+func (b build) title() string {
+	if b.label == "" {
+		return ""
+	}
+	return "; mailform " + b.label
+}
+
+// parseBuilds reads --mailform: a path, or LABEL=PATH pairs separated by
+// commas.
+func parseBuilds(list string) ([]build, error) {
+	if list == "" {
+		return nil, nil
+	}
+	if !strings.Contains(list, "=") {
+		return []build{{path: list}}, nil
+	}
+	var out []build
+	for _, f := range strings.Split(list, ",") {
+		label, path, ok := strings.Cut(strings.TrimSpace(f), "=")
+		if !ok || label == "" || path == "" || strings.ContainsAny(label, "/ ") {
+			return nil, fmt.Errorf("%q is not LABEL=PATH (a label without / or spaces, then the binary)", f)
+		}
+		if slices.ContainsFunc(out, func(b build) bool { return b.label == label }) {
+			return nil, fmt.Errorf("%s is given twice", label)
+		}
+		out = append(out, build{label: label, path: path})
+	}
+	return out, nil
+}
+
+// bench is a build of mailform measured at one size.
 type bench struct {
-	bin  string
+	build
 	root string       // the size's directory
 	dir  string       // its config, where mailform runs
 	spec synth.Spec   // what the generator wrote there
 	out  bytes.Buffer // its lines
+	// medians are its steps' median seconds, for the comparison of builds.
+	medians map[string]float64
 	// reset, between two runs of a step, puts back what the step changed.
 	reset func() error
 	last  string // the last step's output
@@ -349,7 +400,7 @@ func (b *bench) timed(name string, wantCode int, args ...string) (secs, rssMB fl
 		return 0, 0, err
 	}
 	if code != wantCode {
-		return 0, 0, fmt.Errorf("%s: %s %s exited %d, want %d:\n%s", name, filepath.Base(b.bin), strings.Join(args, " "), code, wantCode, tail(b.last))
+		return 0, 0, fmt.Errorf("%s: %s %s exited %d, want %d:\n%s", name, filepath.Base(b.path), strings.Join(args, " "), code, wantCode, tail(b.last))
 	}
 	return secs, rssMB, nil
 }
@@ -365,29 +416,145 @@ func (b *bench) report(name string, secs []float64, rssMB float64) {
 		}
 		fmt.Fprintf(&b.out, "# %s runs: %s\n", name, strings.Join(each, " "))
 	}
-	secs = slices.Sorted(slices.Values(secs))
-	fmt.Fprintf(&b.out, "%s %.2f %.0f\n", name, secs[len(secs)/2], rssMB)
+	m := median(secs)
+	if b.medians != nil {
+		b.medians[name] = m
+	}
+	fmt.Fprintf(&b.out, "%s %.2f %.0f\n", name, m, rssMB)
 }
 
-// dnscontrol times DNSControl's preview of the zones, as they are after
-// the apply, from a project written into dir.
-func (b *bench) dnscontrol(bin, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+func median(xs []float64) float64 {
+	xs = slices.Sorted(slices.Values(xs))
+	return xs[len(xs)/2]
+}
+
+// peer times DNSControl's preview of the zones, as they are after the
+// apply, at each of sizes, repeat times: each run of it is followed at
+// once by every build's no-op plan of that size, and each pair gives a
+// ratio. The runs take turns between the sizes as a step's do.
+func (r *runner) peer(bin string, sizes []int) error {
+	var at []int // the sizes measured, smallest first
+	for _, b := range r.benches {
+		if slices.Contains(sizes, b.spec.Domains) && !slices.Contains(at, b.spec.Domains) {
+			at = append(at, b.spec.Domains)
+		}
 	}
-	if _, err := writeDNSControl(filepath.Join(b.dir, "zones"), dir); err != nil {
-		return err
+	type pairs struct {
+		peer, mine []float64
+		peerRSS    float64
+		mineRSS    float64
 	}
-	peer := &bench{bin: bin, dir: dir}
-	secs, rss, err := peer.timed("dnscontrol-preview", 0, "preview", "--config", filepath.Join(dir, "dnsconfig.js"), "--creds", filepath.Join(dir, "creds.json"))
-	if err != nil {
-		return err
+	runs := map[*bench]*pairs{}
+	for i, order := range runOrder(len(at), r.repeat) {
+		for _, j := range order {
+			var of []*bench
+			for _, b := range r.benches {
+				if b.spec.Domains == at[j] {
+					of = append(of, b)
+				}
+			}
+			dir := filepath.Join(of[0].root, "dnscontrol")
+			if i == 0 {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return err
+				}
+				if _, err := writeDNSControl(filepath.Join(of[0].dir, "zones"), dir); err != nil {
+					return err
+				}
+			}
+			peer := &bench{build: build{path: bin}, dir: dir}
+			ps, prss, err := peer.timed("dnscontrol-preview", 0, "preview", "--config", filepath.Join(dir, "dnsconfig.js"), "--creds", filepath.Join(dir, "creds.json"))
+			if err != nil {
+				return fmt.Errorf("%d domains: %w", at[j], err)
+			}
+			if !strings.Contains(peer.last, "Done. 0 corrections.") {
+				return fmt.Errorf("%d domains: dnscontrol finds changes in the zones mailform applied:\n%s", at[j], tail(peer.last))
+			}
+			for _, b := range of {
+				ms, mrss, err := b.timed("noop-plan-beside-peer", 0, "plan", "--detailed-exitcode", ".")
+				if err != nil {
+					return fmt.Errorf("%d domains: %w", at[j], err)
+				}
+				p := runs[b]
+				if p == nil {
+					p = &pairs{}
+					runs[b] = p
+				}
+				p.peer, p.mine = append(p.peer, ps), append(p.mine, ms)
+				p.peerRSS, p.mineRSS = max(p.peerRSS, prss), max(p.mineRSS, mrss)
+				fmt.Fprintf(r.progress, "# %s: dnscontrol-preview run %d of %d: %.2f s; mailform plan %.2f s; ratio %.1f\n", b.name(), i+1, r.repeat, ps, ms, ps/ms)
+			}
+		}
 	}
-	if !strings.Contains(peer.last, "Done. 0 corrections.") {
-		return fmt.Errorf("dnscontrol finds changes in the zones mailform applied:\n%s", tail(peer.last))
+	for _, b := range r.benches {
+		p := runs[b]
+		if p == nil {
+			continue
+		}
+		b.report("dnscontrol-preview", p.peer, p.peerRSS)
+		b.report("noop-plan-beside-peer", p.mine, p.mineRSS)
+		ratios := make([]float64, len(p.peer))
+		each := make([]string, len(p.peer))
+		for i := range p.peer {
+			ratios[i] = p.peer[i] / p.mine[i]
+			each[i] = fmt.Sprintf("%.1f", ratios[i])
+		}
+		fmt.Fprintf(&b.out, "# dnscontrol-preview / noop-plan-beside-peer, each pair: %s; median %.1f\n", strings.Join(each, " "), median(ratios))
 	}
-	b.report("dnscontrol-preview", []float64{secs}, rss)
 	return nil
+}
+
+// compare writes how each build's medians compare with the first
+// build's, size by size (ratio: this build's seconds over the first's),
+// and each build's growth from one size to the next.
+func (r *runner) compare(w io.Writer, builds []build, sizes []int) {
+	byKey := map[string]*bench{}
+	var steps []string
+	for _, b := range r.benches {
+		byKey[b.label+"/"+strconv.Itoa(b.spec.Domains)] = b
+	}
+	for _, b := range r.benches[:1] {
+		for _, line := range strings.Split(b.out.String(), "\n") {
+			if f := strings.Fields(line); len(f) == 3 && !strings.HasPrefix(line, "#") && f[0] != "step" {
+				steps = append(steps, f[0])
+			}
+		}
+	}
+	first := builds[0]
+	for _, bd := range builds[1:] {
+		fmt.Fprintf(w, "# %s against %s: seconds (median) and the ratio %s/%s\n", bd.label, first.label, bd.label, first.label)
+		for _, n := range sizes {
+			was, now := byKey[first.label+"/"+strconv.Itoa(n)], byKey[bd.label+"/"+strconv.Itoa(n)]
+			for _, st := range steps {
+				a, okA := was.medians[st]
+				b, okB := now.medians[st]
+				if okA && okB && a > 0 {
+					fmt.Fprintf(w, "compare %d %s %.2f %.2f %.2f\n", n, st, a, b, b/a)
+				}
+			}
+		}
+	}
+	for i := 1; i < len(sizes); i++ {
+		fmt.Fprintf(w, "# growth from %d to %d domains: the ratio of the medians\n", sizes[i-1], sizes[i])
+		for _, bd := range builds {
+			small, large := byKey[bd.label+"/"+strconv.Itoa(sizes[i-1])], byKey[bd.label+"/"+strconv.Itoa(sizes[i])]
+			for _, st := range steps {
+				a, okA := small.medians[st]
+				b, okB := large.medians[st]
+				if okA && okB && a > 0 {
+					fmt.Fprintf(w, "growth %s %s %.1f\n", bd.label, st, b/a)
+				}
+			}
+		}
+	}
+}
+
+// name is the bench in progress lines: its size, and its build's label.
+func (b *bench) name() string {
+	if b.label == "" {
+		return fmt.Sprintf("%d domains", b.spec.Domains)
+	}
+	return fmt.Sprintf("%d domains, %s", b.spec.Domains, b.label)
 }
 
 // check runs mailform with args, untimed, and checks its exit code.
@@ -401,7 +568,7 @@ func (b *bench) check(wantCode int, args ...string) error {
 
 func (b *bench) run(args ...string) (code int, rssMB float64, err error) {
 	var out cappedOutput
-	cmd := exec.Command(b.bin, args...)
+	cmd := exec.Command(b.path, args...)
 	cmd.Dir = b.dir
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()

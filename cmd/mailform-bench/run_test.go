@@ -102,7 +102,8 @@ func TestRunSizesTakeTurns(t *testing.T) {
 		for _, step := range steps {
 			wantLines = append(wantLines, "# "+step+" runs", step)
 			if step == "noop-plan" && n == "20" {
-				wantLines = append(wantLines, "dnscontrol-preview")
+				wantLines = append(wantLines, "# dnscontrol-preview runs", "dnscontrol-preview", "# noop-plan-beside-peer runs", "noop-plan-beside-peer",
+					"# dnscontrol-preview / noop-plan-beside-peer, each pair")
 			}
 		}
 	}
@@ -110,7 +111,8 @@ func TestRunSizesTakeTurns(t *testing.T) {
 		switch {
 		case regexp.MustCompile(`^# \d+ domains, `).MatchString(line):
 			line, _, _ = strings.Cut(line, ",")
-		case regexp.MustCompile(`^# \S+ runs: [\d.]+ [\d.]+$`).MatchString(line):
+		case regexp.MustCompile(`^# \S+ runs: [\d.]+ [\d.]+$`).MatchString(line),
+			regexp.MustCompile(`^# dnscontrol-preview / noop-plan-beside-peer, each pair: [\d.]+ [\d.]+; median [\d.]+$`).MatchString(line):
 			line, _, _ = strings.Cut(line, ":")
 		case regexp.MustCompile(`^\S+ [\d.]+ \d+$`).MatchString(line):
 			line, _, _ = strings.Cut(line, " ")
@@ -119,5 +121,50 @@ func TestRunSizesTakeTurns(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantLines, gotLines); diff != "" {
 		t.Errorf("output (-want +got):\n%s\n%s", diff, out.String())
+	}
+}
+
+// Two builds at one size: each is measured in its own directory, and the
+// last block compares the second's medians with the first's.
+func TestRunComparesBuilds(t *testing.T) {
+	bin, err := testenv.BuildMailform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(bin))
+	var out, progress bytes.Buffer
+	app := newApp()
+	app.Writer, app.ErrWriter = &out, &progress
+	args := []string{"mailform-bench", "run", "--domains", "12,14", "--repeat", "1", "--mailform", "before=" + bin + ",after=" + bin, "--dir", t.TempDir()}
+	if err := app.Run(args); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"; mailform before\n", "; mailform after\n",
+		"# after against before: seconds (median) and the ratio after/before\n",
+		"\ncompare 12 noop-plan ", "\ncompare 14 apply-1pct-change ",
+		"# growth from 12 to 14 domains: the ratio of the medians\n", "\ngrowth before noop-plan ", "\ngrowth after noop-plan ",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(progress.String(), "# 14 domains, after: noop-plan run 1 of 1: ") {
+		t.Errorf("progress does not name the build:\n%s", progress.String())
+	}
+}
+
+func TestParseBuilds(t *testing.T) {
+	got, err := parseBuilds("old=/tmp/a, new=/tmp/b")
+	if diff := cmp.Diff([]build{{"old", "/tmp/a"}, {"new", "/tmp/b"}}, got, cmp.AllowUnexported(build{})); err != nil || diff != "" {
+		t.Errorf("(-want +got):\n%s %v", diff, err)
+	}
+	if got, err := parseBuilds("/tmp/a"); err != nil || len(got) != 1 || got[0].path != "/tmp/a" {
+		t.Errorf("a path: %v %v", got, err)
+	}
+	for _, bad := range []string{"old=/tmp/a,/tmp/b", "old=/tmp/a,old=/tmp/b", "=/tmp/a,new=/tmp/b"} {
+		if _, err := parseBuilds(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
 	}
 }

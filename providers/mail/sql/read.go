@@ -4,129 +4,37 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
 )
 
-// Read reads the whole backend, each table once, all in one consistent
-// view. On SQLite the mailboxes, most of the work, are read on a second
-// connection that sees the same snapshot, beside the other tables.
+// Read reads the whole backend, each table once, in one transaction: one
+// consistent view.
 func (b *Backend) Read(ctx context.Context) (*mail.State, error) {
-	txs, err := b.readTxs(ctx)
+	tx, err := b.db.BeginTx(ctx, b.dialect.snapshot)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		for _, tx := range txs {
-			tx.Rollback()
-		}
-	}()
+	defer tx.Rollback()
 	st := &mail.State{Owner: b.owner}
-	rest := reader{ctx: ctx, tx: txs[0], d: b.dialect}
-	boxes := reader{ctx: ctx, tx: txs[len(txs)-1], d: b.dialect}
-	// With two transactions, the mailboxes are read beside the other
-	// tables, and the alias table, matched with the mailboxes, beside
-	// mailform's columns of them, once the mailbox table is in.
-	var retired []int
-	if len(txs) > 1 {
-		listed, done := make(chan struct{}), make(chan struct{})
-		go func() {
-			defer close(done)
-			retired = boxes.mailboxes(st, func() { close(listed) })
-		}()
-		rest.tables(st)
-		<-listed
-		rest.aliases(st)
-		<-done
-	} else {
-		retired = boxes.mailboxes(st, func() {})
-		rest.tables(st)
-		rest.aliases(st)
+	r := reader{ctx: ctx, tx: tx, d: b.dialect}
+	retired := r.mailboxes(st)
+	r.tables(st)
+	r.aliases(st)
+	if r.err != nil {
+		return nil, r.err
 	}
-	if err := errors.Join(boxes.err, rest.err); err != nil {
-		return nil, err
-	}
-	if rest.retire(st, retired); rest.err != nil {
-		return nil, rest.err
+	if r.retire(st, retired); r.err != nil {
+		return nil, r.err
 	}
 	sortState(st)
 	sortBy(st.Aliases, func(a *mail.Alias) string { return a.Address })
 	return st, nil
-}
-
-// readTxs begins Read's transactions. On SQLite there are two, and a write
-// transaction held while they begin keeps any commit out from between
-// their first reads, so that both see one snapshot; where that lock cannot
-// be had (a read-only database), one transaction reads everything.
-func (b *Backend) readTxs(ctx context.Context) ([]*sql.Tx, error) {
-	var txs []*sql.Tx
-	fail := func(err error) ([]*sql.Tx, error) {
-		for _, tx := range txs {
-			tx.Rollback()
-		}
-		return nil, err
-	}
-	begin := func() error {
-		tx, err := b.db.BeginTx(ctx, b.dialect.snapshot)
-		if err != nil {
-			return err
-		}
-		txs = append(txs, tx)
-		// The snapshot is taken at a transaction's first read.
-		var n int
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM mf_meta").Scan(&n)
-	}
-	if b.dialect.name == "sqlite" {
-		if release, ok := b.holdWrites(ctx); ok {
-			defer release()
-			for range 2 {
-				if err := begin(); err != nil {
-					return fail(err)
-				}
-			}
-			return txs, nil
-		}
-	}
-	if err := begin(); err != nil {
-		return fail(err)
-	}
-	return txs, nil
-}
-
-// holdWrites takes SQLite's write lock, without waiting for a writer that
-// has it (an apply's transaction can be long), and returns what releases
-// it.
-func (b *Backend) holdWrites(ctx context.Context) (func(), bool) {
-	conn, err := b.db.Conn(ctx)
-	if err != nil {
-		return nil, false
-	}
-	// What puts the connection back as it was runs even when ctx is
-	// cancelled: the pool reuses it.
-	always := context.WithoutCancel(ctx)
-	restore := func() {
-		conn.ExecContext(always, "PRAGMA busy_timeout = 10000") // as the DSN sets it
-		conn.Close()
-	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
-		restore()
-		return nil, false
-	}
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		restore()
-		return nil, false
-	}
-	return func() {
-		conn.ExecContext(always, "ROLLBACK")
-		restore()
-	}, true
 }
 
 // tables reads every table but the mailboxes'.
@@ -206,13 +114,9 @@ func (r *reader) tables(st *mail.State) {
 // file that at half a million mailboxes cost more than the rest of the
 // read; two scans in table order read each page once. Both tables are
 // written in the same order, so the rows mostly pair up in turn, and a map
-// is built only when they do not. Once the mailbox table is read, its
-// mailboxes are sorted by address and listed is called: the alias table
-// may be matched with them from then on. It returns the retired
-// mailboxes, for retire.
-func (r *reader) mailboxes(st *mail.State, listed func()) (retired []int) {
-	once := sync.OnceFunc(listed) // called on the way out when the mailbox table's read fails
-	defer once()
+// is built only when they do not. It returns the retired mailboxes, for
+// retire.
+func (r *reader) mailboxes(st *mail.State) (retired []int) {
 	// One row's values, scanned into the same variables row after row:
 	// a hundred thousand rows need not each allocate twenty.
 	var row struct {
@@ -242,7 +146,6 @@ func (r *reader) mailboxes(st *mail.State, listed func()) (retired []int) {
 	}
 	boxes := st.Mailboxes[first:]
 	sortBy(boxes, func(m *mail.Mailbox) string { return m.Address })
-	once()
 	next := 0
 	var at map[string]int
 	find := func(address []byte) int {

@@ -3,7 +3,6 @@ package sql
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,21 +21,6 @@ func (b *Backend) Apply(ctx context.Context, ops []mail.Op) error {
 	}
 	defer conn.Close()
 	creates := rowCreates(ops)
-	if b.dialect.name == "sqlite" && creates > largeApply {
-		// SQLite keeps 2 MB of the file's pages by default. An apply of
-		// many new mailboxes inserts their names into indexes all over the
-		// file, and with so few pages cached nearly every insert read its
-		// page from the file again: at 100,000 mailboxes a third of the
-		// apply was those reads. The cache grows as pages are read, up to
-		// this size, and is set back for the connection's next user. An
-		// apply that changes rows reads each page about once, and there
-		// the pages the larger cache took from the system cost more than
-		// they saved: 0.1-0.7 s more for 5,000 changed mailboxes of
-		// 500,000.
-		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -131072"); err == nil {
-			defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
-		}
-	}
 	if b.dialect.name == "sqlite" {
 		restore, err := commitDurably(ctx, conn)
 		if err != nil {
@@ -56,10 +40,6 @@ func (b *Backend) Apply(ctx context.Context, ops []mail.Op) error {
 		}
 	}
 	w := &writer{ctx: ctx, tx: tx, d: b.dialect, owner: b.owner, clock: b.now}
-	if b.dialect.name == "sqlite" {
-		w.direct = newDirectStmts(conn)
-		defer w.direct.close()
-	}
 	if err := w.clearFirst(ops); err != nil {
 		tx.Rollback()
 		return err
@@ -222,84 +202,6 @@ type writer struct {
 	// before those of another change nothing.
 	queued  []*queuedRows
 	current string // the operation being written, named by a queued row's error
-	// direct, on SQLite, runs exec's statements past database/sql.
-	direct *directStmts
-}
-
-// directStmts runs an SQLite apply's statements on the driver's own
-// connection, inside the transaction database/sql began on it.
-// database/sql copies every statement's arguments into a list of its own
-// before it hands them to the driver: at 50,000 domains a first import
-// made 855 MB of those lists, 30% of what its write allocated. Here one
-// list serves every statement.
-type directStmts struct {
-	conn  *sql.Conn
-	stmts map[string]driver.Stmt // prepared on the connection, by query
-	args  []driver.NamedValue
-	// The statement execOn is to run, set by exec: Raw takes a function, and
-	// a closure for each statement would be garbage again.
-	ctx   context.Context
-	query string
-	vals  []any
-	run   func(driverConn any) error
-}
-
-func newDirectStmts(conn *sql.Conn) *directStmts {
-	d := &directStmts{conn: conn, stmts: map[string]driver.Stmt{}}
-	d.run = d.execOn
-	return d
-}
-
-func (d *directStmts) exec(ctx context.Context, query string, vals []any) error {
-	d.ctx, d.query, d.vals = ctx, query, vals
-	err := d.conn.Raw(d.run)
-	d.ctx, d.vals = nil, nil
-	return err
-}
-
-func (d *directStmts) execOn(driverConn any) error {
-	st, ok := d.stmts[d.query]
-	if !ok {
-		prep, ok := driverConn.(driver.ConnPrepareContext)
-		if !ok {
-			return fmt.Errorf("the SQLite driver's connection (%T) prepares no statements", driverConn)
-		}
-		var err error
-		if st, err = prep.PrepareContext(d.ctx, d.query); err != nil {
-			return err
-		}
-		d.stmts[d.query] = st
-	}
-	ex, ok := st.(driver.StmtExecContext)
-	if !ok {
-		return fmt.Errorf("the SQLite driver's statement (%T) runs without a context", st)
-	}
-	defer clear(d.args)
-	d.args = d.args[:0]
-	for i, v := range d.vals {
-		// What database/sql does with a value whose driver converts
-		// none itself, as SQLite's does not.
-		v, err := driver.DefaultParameterConverter.ConvertValue(v)
-		if err != nil {
-			return fmt.Errorf("argument %d: %w", i+1, err)
-		}
-		d.args = append(d.args, driver.NamedValue{Ordinal: i + 1, Value: v})
-	}
-	_, err := ex.ExecContext(d.ctx, d.args)
-	return err
-}
-
-// close finalizes the statements, which would otherwise stay on the
-// connection after it goes back to the pool.
-func (d *directStmts) close() error {
-	return d.conn.Raw(func(any) error {
-		var errs []error
-		for _, st := range d.stmts {
-			errs = append(errs, st.Close())
-		}
-		clear(d.stmts)
-		return errors.Join(errs...)
-	})
 }
 
 type upsertQuery struct {
@@ -325,9 +227,6 @@ const maxParams = 65535
 func (w *writer) exec(query string, args ...any) error {
 	if err := w.flush(); err != nil {
 		return err
-	}
-	if w.direct != nil {
-		return w.direct.exec(w.ctx, query, args)
 	}
 	stmt, ok := w.stmts[query]
 	if !ok {
