@@ -91,11 +91,13 @@ type mailDiff struct {
 	have    *mail.State
 	token   func(string) string
 
-	ours     map[string]bool   // tenants this config owns in the backend
-	tenantOf map[string]string // domain → tenant, from the config and the backend
-	changes  []*plan.Change
-	notes    []*plan.Note
-	errs     []error
+	ours        map[string]bool         // tenants this config owns in the backend
+	owners      map[string]string       // tenant → its owner, as the backend has it
+	haveDomains map[string]*mail.Domain // the backend's domains, by name
+	tenantOf    map[string]string       // domain → tenant, from the config and the backend
+	changes     []*plan.Change
+	notes       []*plan.Note
+	errs        []error
 }
 
 func (m *mailDiff) clash(format string, args ...any) {
@@ -108,19 +110,36 @@ func (m *mailDiff) add(kind plan.Kind, action plan.Action, address, name string,
 	m.changes = append(m.changes, c)
 }
 
+// run compares the backend's objects kind by kind, parents first. The
+// wanted objects are the caller's: what the diff settles for them is
+// written into copies.
 func (m *mailDiff) run() {
+	m.index()
+	m.tenants()
+	m.domains()
+	m.aliasDomains()
+	m.dkimKeys()
+	m.mailboxes()
+	m.purges()
+	m.aliases()
+	m.relayUsers()
+}
+
+// index notes the tenants this config owns in the backend, their live
+// owners, the live domains, and the tenant of every domain in scope.
+func (m *mailDiff) index() {
 	m.ours = map[string]bool{}
-	owners := map[string]string{}
+	m.owners = map[string]string{}
 	for _, t := range m.have.Tenants {
-		owners[t.Name] = t.Owner
+		m.owners[t.Name] = t.Owner
 		if t.Owner == m.have.Owner {
 			m.ours[t.Name] = true
 		}
 	}
 	m.tenantOf = map[string]string{}
-	haveDomains := map[string]*mail.Domain{}
+	m.haveDomains = map[string]*mail.Domain{}
 	for _, d := range m.have.Domains {
-		haveDomains[d.Name] = d
+		m.haveDomains[d.Name] = d
 		if m.ours[d.Tenant] {
 			m.tenantOf[d.Name] = d.Tenant
 		}
@@ -128,10 +147,10 @@ func (m *mailDiff) run() {
 	for _, d := range m.want.Domains {
 		m.tenantOf[d.Name] = d.Tenant
 	}
-	// The wanted objects are the caller's: what the diff settles for
-	// them is written into copies.
-	domainOf := func(address string) string { _, d, _ := strings.Cut(address, "@"); return d }
+}
 
+// tenants compares the tenants; one of another owner is a clash.
+func (m *mailDiff) tenants() {
 	compare(m, kindSpec[mail.Tenant]{
 		kind: plan.KindTenant,
 		key:  func(t *mail.Tenant) string { return t.Name },
@@ -139,13 +158,16 @@ func (m *mailDiff) run() {
 		ours: func(t *mail.Tenant) bool { return m.ours[t.Name] },
 		clash: func(w, h *mail.Tenant) bool {
 			if h != nil && !m.ours[h.Name] {
-				m.clash("tenant %q exists there and belongs to owner %q; give this config that backend owner, or rename the tenant", w.Name, owners[h.Name])
+				m.clash("tenant %q exists there and belongs to owner %q; give this config that backend owner, or rename the tenant", w.Name, m.owners[h.Name])
 				return true
 			}
 			return false
 		},
 	}, m.want.Tenants, m.have.Tenants)
+}
 
+// domains compares the domains; one that exists outside this config is a clash.
+func (m *mailDiff) domains() {
 	compare(m, kindSpec[mail.Domain]{
 		kind: plan.KindDomain,
 		key:  func(d *mail.Domain) string { return d.Name },
@@ -168,7 +190,10 @@ func (m *mailDiff) run() {
 			return &d
 		},
 	}, m.want.Domains, m.have.Domains)
+}
 
+// aliasDomains compares the alias domains.
+func (m *mailDiff) aliasDomains() {
 	compare(m, kindSpec[mail.AliasDomain]{
 		kind: plan.KindAliasDomain,
 		key:  func(a *mail.AliasDomain) string { return a.Name },
@@ -178,7 +203,7 @@ func (m *mailDiff) run() {
 			switch {
 			case h != nil && !m.inScope(h.Target):
 				m.clash("alias domain %s exists there for %s, which this config does not manage", w.Name, h.Target)
-			case haveDomains[w.Name] != nil:
+			case m.haveDomains[w.Name] != nil:
 				m.clash("alias domain %s exists there as a real domain", w.Name)
 			default:
 				return false
@@ -191,14 +216,15 @@ func (m *mailDiff) run() {
 			return &a
 		},
 	}, m.want.AliasDomains, m.have.AliasDomains)
+}
 
-	m.dkimKeys()
-
+// mailboxes compares the mailboxes, following renames.
+func (m *mailDiff) mailboxes() {
 	compare(m, kindSpec[mail.Mailbox]{
 		kind: plan.KindMailbox,
 		key:  func(x *mail.Mailbox) string { return x.Address },
 		addr: func(x *mail.Mailbox) string { return m.objectAddr("mailbox", x.Address) },
-		ours: func(x *mail.Mailbox) bool { return m.inScope(domainOf(x.Address)) },
+		ours: func(x *mail.Mailbox) bool { return m.inScope(domainPart(x.Address)) },
 		settle: func(w, h *mail.Mailbox) *mail.Mailbox {
 			if h == nil || !keepPassword(w.Password, h.Password) {
 				return w
@@ -215,14 +241,20 @@ func (m *mailDiff) run() {
 		},
 	}, m.want.Mailboxes, m.have.Mailboxes)
 	m.purges()
+}
 
+// aliases compares the aliases.
+func (m *mailDiff) aliases() {
 	compare(m, kindSpec[mail.Alias]{
 		kind: plan.KindAlias,
 		key:  func(x *mail.Alias) string { return x.Address },
 		addr: func(x *mail.Alias) string { return m.objectAddr("alias", x.Address) },
-		ours: func(x *mail.Alias) bool { return m.inScope(domainOf(x.Address)) },
+		ours: func(x *mail.Alias) bool { return m.inScope(domainPart(x.Address)) },
 	}, m.want.Aliases, m.have.Aliases)
+}
 
+// relayUsers compares the relay users.
+func (m *mailDiff) relayUsers() {
 	compare(m, kindSpec[mail.RelayUser]{
 		kind: plan.KindRelayUser,
 		key:  func(u *mail.RelayUser) string { return u.Name },

@@ -154,8 +154,7 @@ func (d *dnsDiff) domain(dd *DomainDNS) {
 		d.created = map[string]bool{}
 	}
 	// The maps are the dnsDiff's, emptied for each domain: most domains
-	// have nothing to change, and a new map each would be most of what a
-	// plan of many domains allocates here.
+	// have nothing to change.
 	if d.sets == nil {
 		d.sets, d.zones = map[setKey]*set{}, map[string]string{}
 	}

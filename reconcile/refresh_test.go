@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/libdns/libdns"
 
 	"github.com/mailform/mailform/providers/dns"
+	"github.com/mailform/mailform/providers/mail"
 	"github.com/mailform/mailform/schema"
 )
 
@@ -49,6 +52,76 @@ func TestRefreshStopsAtRepeatedFailures(t *testing.T) {
 	}
 	if calls := prov.calls.Load(); calls > maxFailures+4 {
 		t.Errorf("%d zones asked for after the server failed; want at most %d", calls, maxFailures+4)
+	}
+}
+
+// localProvider is a zone-file-like provider: its reads are local work.
+// It notes how many reads run at once, before and after released is
+// closed.
+type localProvider struct {
+	released      chan struct{}
+	reads, now    atomic.Int64
+	before, after atomic.Int64 // the most reads at once
+}
+
+func (p *localProvider) GetRecords(ctx context.Context, zone string) ([]libdns.Record, error) {
+	n := p.now.Add(1)
+	defer p.now.Add(-1)
+	most := &p.before
+	select {
+	case <-p.released:
+		most = &p.after
+	default:
+	}
+	for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+	}
+	time.Sleep(2 * time.Millisecond)
+	p.reads.Add(1)
+	return nil, nil
+}
+
+func (p *localProvider) Capabilities() dns.Capabilities {
+	return dns.Capabilities{RecordTypes: []string{"TXT"}, LocalReads: true}
+}
+
+// slowBackend is a mail backend whose read ends once the provider has
+// served ten zones.
+type slowBackend struct{ dns *localProvider }
+
+func (b *slowBackend) Read(ctx context.Context) (*mail.State, error) {
+	for b.dns.reads.Load() < 10 {
+		time.Sleep(time.Millisecond)
+	}
+	close(b.dns.released)
+	return &mail.State{}, nil
+}
+func (b *slowBackend) Apply(context.Context, []mail.Op) error { return nil }
+func (b *slowBackend) Capabilities() mail.Capabilities        { return mail.Capabilities{} }
+func (b *slowBackend) Close() error                           { return nil }
+
+// While a backend is read, local zone reads leave it a core (on two
+// cores, one zone at a time); once it is read, every worker reads.
+func TestRefreshLeavesBackendsACore(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	cfg := &schema.Config{}
+	tenant := &schema.Tenant{Name: "t"}
+	for i := range 200 {
+		tenant.Domains = append(tenant.Domains, &schema.Domain{Name: fmt.Sprintf("d%03d.example", i), DNS: "files"})
+	}
+	cfg.Tenants = []*schema.Tenant{tenant}
+	prov := &localProvider{released: make(chan struct{})}
+	provs := &Providers{Mail: map[string]mail.Backend{"default": &slowBackend{dns: prov}}, DNS: map[string]dns.Provider{"files": prov}}
+	if _, err := Refresh(context.Background(), cfg, provs, RefreshOptions{Concurrency: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if got := prov.reads.Load(); got != 200 {
+		t.Errorf("%d zones read, want 200", got)
+	}
+	if got := prov.before.Load(); got != 1 {
+		t.Errorf("while the backend was read, %d zones were read at once, want 1", got)
+	}
+	if got := prov.after.Load(); got < 2 || got > 4 {
+		t.Errorf("once the backend was read, at most %d zones were read at once, want 2 to 4", got)
 	}
 }
 

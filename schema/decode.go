@@ -30,7 +30,7 @@ func decodeFile(n *node, syn syntax) (*Config, hcl.Diagnostics) {
 
 // body decodes a block's body (or a YAML mapping) into the struct v.
 // blockName names a block in messages. It is put into words only for a
-// message: a config of 100,000 mailboxes has as many blocks.
+// message: a large config has a block per mailbox.
 type blockName struct {
 	kind, label string
 	index       int // the Nth of an unlabelled list, from 1

@@ -21,7 +21,7 @@ func (c *checker) normalize() {
 			m.Address = c.addr(m.Address, m.NameRange, "manager")
 		}
 		for _, d := range t.Domains {
-			c.domain(d)
+			c.normalizeDomain(d)
 		}
 		for _, r := range t.RelayUsers {
 			r.Name = c.lower(r.Name, r.NameRange, "relay user name")
@@ -32,7 +32,7 @@ func (c *checker) normalize() {
 	}
 }
 
-func (c *checker) domain(d *Domain) {
+func (c *checker) normalizeDomain(d *Domain) {
 	if ascii, _, p := domainName(d.Name, false); p != nil {
 		c.problem(d.NameRange, p)
 	} else {

@@ -25,8 +25,8 @@ func (c *checker) validate() {
 	c.loops(x)
 }
 
-// tenants checks every tenant, on as many goroutines as there are cores:
-// at 50,000 domains the checks took half a second on one. Each tenant is
+// tenants checks every tenant, on as many goroutines as there are cores.
+// Each tenant is
 // checked by a checker of its own, whose diagnostics join c's in tenant
 // order. What a tenant's check reads of the others, the index, is done;
 // what it writes is its own. Earlier addresses (moved_from), which must

@@ -57,71 +57,94 @@ Examples:
 			&cli.DurationFlag{Name: "proof-timeout", Value: 2 * time.Minute, Usage: "wait up to `DURATION` for every authoritative server to answer a new domain's ownership record"},
 			concurrencyFlag,
 		},
-		Action: func(c *cli.Context) error {
-			arg, err := dirArg(c)
-			if err != nil {
-				return err
-			}
-			var saved *plan.Body
-			dir := arg
-			if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
-				if saved, err = plan.ReadFileToApply(arg); err != nil {
-					return cli.Exit(err.Error(), exitError)
-				}
-				dir = saved.ConfigDir
-			}
-			s, err := openSession(c, dir)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			unlock, err := s.provs.Lock(c.Context, lock.Holder("mailform apply"), c.Duration("lock-timeout"))
-			if err != nil {
-				if errors.Is(err, lock.ErrHeld) {
-					return cli.Exit(err.Error()+"\n  Wait for that apply to finish, or pass --lock-timeout to wait for it.", exitError)
-				}
-				return cli.Exit(err.Error(), exitError)
-			}
-			defer unlock()
-			targets := c.StringSlice("target")
-			if saved != nil {
-				targets = saved.Targets
-			}
-			p, err := s.plan(c.Context, c, targets, saved != nil)
-			if err != nil {
-				return err
-			}
-			fromFile := saved != nil
-			if fromFile {
-				if err := checkSaved(saved, p); err != nil {
-					return cli.Exit(fmt.Sprintf("%s: %v", arg, err), exitError)
-				}
-				saved = nil // checked: the plan made now is the one applied
-			}
-			out := c.App.Writer
-			if p.Empty() {
-				fmt.Fprintln(out, "No changes. The backends and zones match the config.")
-				return nil
-			}
-			if err := render.Text(out, p, render.Options{Color: colorFor(out)}); err != nil {
-				return err
-			}
-			phase("render")
-			if err := p.Check(c.Bool("allow-destroy"), c.Bool("force")); err != nil {
-				return cli.Exit("\nApply refused: nothing was changed.\n"+err.Error(), exitError)
-			}
-			if !fromFile && !c.Bool("auto-approve") {
-				if err := confirm(c); err != nil {
-					return err
-				}
-			}
-			s.provs.Concurrency = c.Int("concurrency")
-			s.provs.Prover = &reconcile.Prover{Timeout: c.Duration("proof-timeout"), Interval: 2 * time.Second, Progress: proofProgress(c)}
-			res := reconcile.Apply(c.Context, p, s.provs, progress(c))
-			phase("zones and the rest")
-			return report(c, res)
-		},
+		Action: runApply,
 	}
+}
+
+// runApply plans (a saved plan: plans again and compares), shows the
+// plan, checks it against --allow-destroy and --force, asks, applies and
+// reports.
+func runApply(c *cli.Context) error {
+	arg, err := dirArg(c)
+	if err != nil {
+		return err
+	}
+	saved, dir, err := savedPlan(arg)
+	if err != nil {
+		return err
+	}
+	s, err := openSession(c, dir)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	unlock, err := s.provs.Lock(c.Context, lock.Holder("mailform apply"), c.Duration("lock-timeout"))
+	if err != nil {
+		if errors.Is(err, lock.ErrHeld) {
+			return cli.Exit(err.Error()+"\n  Wait for that apply to finish, or pass --lock-timeout to wait for it.", exitError)
+		}
+		return cli.Exit(err.Error(), exitError)
+	}
+	defer unlock()
+	p, err := planToApply(c, s, arg, saved)
+	if err != nil {
+		return err
+	}
+	out := c.App.Writer
+	if p.Empty() {
+		fmt.Fprintln(out, "No changes. The backends and zones match the config.")
+		return nil
+	}
+	if err := render.Text(out, p, render.Options{Color: colorFor(out)}); err != nil {
+		return err
+	}
+	phase("render")
+	if err := p.Check(c.Bool("allow-destroy"), c.Bool("force")); err != nil {
+		return cli.Exit("\nApply refused: nothing was changed.\n"+err.Error(), exitError)
+	}
+	if saved == nil && !c.Bool("auto-approve") {
+		if err := confirm(c); err != nil {
+			return err
+		}
+	}
+	s.provs.Concurrency = c.Int("concurrency")
+	s.provs.Prover = &reconcile.Prover{Timeout: c.Duration("proof-timeout"), Interval: 2 * time.Second, Progress: proofProgress(c)}
+	res := reconcile.Apply(c.Context, p, s.provs, progress(c))
+	phase("zones and the rest")
+	return report(c, res)
+}
+
+// savedPlan reads the plan file arg names, and gives the config directory
+// it was made from; arg that is not a file is the config directory.
+func savedPlan(arg string) (*plan.Body, string, error) {
+	st, err := os.Stat(arg)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, arg, nil
+	}
+	saved, err := plan.ReadFileToApply(arg)
+	if err != nil {
+		return nil, "", cli.Exit(err.Error(), exitError)
+	}
+	return saved, saved.ConfigDir, nil
+}
+
+// planToApply makes the plan to apply: with a saved plan, its targets,
+// and the plan made now must be the one saved.
+func planToApply(c *cli.Context, s *session, arg string, saved *plan.Body) (*plan.Plan, error) {
+	targets := c.StringSlice("target")
+	if saved != nil {
+		targets = saved.Targets
+	}
+	p, err := s.plan(c.Context, c, targets, saved != nil)
+	if err != nil {
+		return nil, err
+	}
+	if saved != nil {
+		if err := checkSaved(saved, p); err != nil {
+			return nil, cli.Exit(fmt.Sprintf("%s: %v", arg, err), exitError)
+		}
+	}
+	return p, nil
 }
 
 // checkSaved refuses a saved plan that no longer holds.

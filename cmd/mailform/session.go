@@ -60,11 +60,7 @@ func (s *session) mailState(c *cli.Context) (*reconcile.Live, error) {
 
 // plan makes a plan, printing secret problems at their places. With
 // fingerprint, the plan carries the live side's fingerprint (for a saved
-// plan and the JSON form). It hands the session's config over to the
-// planner: the config's mailboxes are let go once the desired state is
-// made, and the rest of the model (a quarter of a large plan's memory)
-// once the diff is, so that diffing, printing and applying the plan run
-// with that much less for the collector to go through.
+// plan and the JSON form).
 func (s *session) plan(ctx context.Context, c *cli.Context, targets []string, fingerprint bool) (*plan.Plan, error) {
 	cfg := s.cfg
 	s.cfg = nil

@@ -1,7 +1,7 @@
 // Package e2e proves with real servers what mailform applies: the
 // mailform binary writes a backend (SQLite or PostgreSQL), and Dovecot and
 // Postfix, started with the configuration shipped in examples/servers,
-// enforce it for mail clients.
+// enforce it for mail clients. It holds only tests.
 package e2e
 
 import (

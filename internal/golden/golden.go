@@ -1,5 +1,5 @@
 // Package golden compares test output with files under testdata, and
-// rewrites them when the test runs with -update.
+// rewrites them when the test runs with -update. It is for tests only.
 package golden
 
 import (

@@ -2,4 +2,5 @@
 // network, against real servers on loopback: the rfc2136 provider with a
 // BIND holding a thousand zones, and the PostgreSQL backend at ten
 // thousand domains. docs/performance.md has the figures and the command.
+// It holds only benchmarks.
 package scale

@@ -4,6 +4,9 @@
 // end. A server whose program is missing fails the test under CI=true and
 // skips it elsewhere (see testenv).
 //
+// It is for tests only: product code never imports it (internal/layout
+// checks), and nothing it starts listens beyond 127.0.0.1.
+//
 // A test package that uses it stops what it started in TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(servers.Main(m)) }

@@ -1,7 +1,8 @@
 // Package synth writes a synthetic reseller — config and zone files — for
 // mailform-bench and the Go benchmarks: tenants of 1 to 500 domains, every
 // branding mode, alias domains, catch-alls, forwards and pre-hashed
-// passwords. The same spec writes the same files.
+// passwords. The same spec writes the same files. It is a generator for
+// benchmarks and tests, never imported by product code.
 package synth
 
 import (

@@ -1,6 +1,7 @@
 // Package testenv finds the real tools and servers tests run against. A
 // test whose tool is missing fails under CI=true and is skipped, saying so,
-// elsewhere: it never passes without having run.
+// elsewhere: it never passes without having run. It is for tests and the
+// benchmark tool only.
 package testenv
 
 import (

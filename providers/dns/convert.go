@@ -167,8 +167,8 @@ func normalizeFast(zone string, rr libdns.RR) (libdns.RR, bool) {
 
 // CanonicalName is miekg/dns's CanonicalName, the name in lower case and
 // fully qualified, without its cost for a name that is so already: that
-// one maps every character into a new string, and a plan of 50,000 zones
-// asks it for millions of names, nearly all of them canonical.
+// one maps every character into a new string, and a plan asks for
+// millions of names, nearly all of them canonical.
 func CanonicalName(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' || c == '\\' || c >= utf8.RuneSelf {

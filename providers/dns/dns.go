@@ -52,6 +52,9 @@ type Capabilities struct {
 	// Not every server takes that: PowerDNS on its SQLite backend answers
 	// a second write with an error while the first holds the database.
 	ParallelWrites bool
+	// LocalReads: reading a zone is parsing a file on this machine, work
+	// for its CPU, not a wait on a server.
+	LocalReads bool
 }
 
 // Supports reports whether records of type t can be written.

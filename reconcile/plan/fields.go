@@ -50,8 +50,7 @@ func fieldsOf(t reflect.Type) []diffField {
 func appendFields(out []Field, before, after any) []Field {
 	diffFieldsOf(before, after, func(f Field) bool {
 		if out == nil {
-			// Room for every field, and a replaced key's: a plan of a
-			// first import draws a quarter of a million lists.
+			// Room for every field, and a replaced key's.
 			out = make([]Field, 0, len(fieldsOf(objectType(before, after)))+1)
 		}
 		out = append(out, f)

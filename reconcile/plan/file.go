@@ -51,10 +51,9 @@ type planFileJSON struct {
 //	json.MarshalIndent(planFileJSON{Checksum: …, Body: json.MarshalIndent(body, "  ", "  ")}, "", "  ")
 //
 // gives, plus a newline, but written change by change: a first import's
-// plan is 220 MB of JSON at 10,000 domains, and encoding it whole, then
-// indenting it into the file's form, took 1.8 GB and 9.7 s. The checksum,
-// which comes before the body it covers, is written last, over a
-// placeholder of its length.
+// plan is hundreds of MB of JSON, and encoding it whole, then indenting
+// it, takes several times that. The checksum, which comes before the body
+// it covers, is written last, over a placeholder of its length.
 func WriteFile(path string, body Body) (err error) {
 	body.Format = "mailform-plan"
 	head, tail, err := bodyAround(body)
@@ -176,9 +175,8 @@ const (
 
 // checkedBody checks a plan file's checksum and returns its body. A file
 // as WriteFile wrote it is checked where it lies; one whose JSON was
-// laid out again since is checked in the layout WriteFile gives it.
-// Compacting and indenting a first import's plan again took three copies
-// of it (220 MB each at 10,000 domains).
+// laid out again since is checked in the layout WriteFile gives it, which
+// takes copies of it.
 func checkedBody(path string, b []byte) ([]byte, error) {
 	hexLen := sha256.Size * 2
 	if n := len(fileOpen) + hexLen + len(fileBody); len(b) > n+len(fileEnd) && string(b[:len(fileOpen)]) == fileOpen &&
@@ -208,8 +206,7 @@ func checkedBody(path string, b []byte) ([]byte, error) {
 
 // ReadFileToApply reads a saved plan as apply needs it: its changes
 // are read one at a time into a digest that SameAs compares, and not
-// kept. Decoded whole, a first import's saved plan at 10,000 domains was
-// held beside the plan made again, in about 400 MB.
+// kept beside the plan made again.
 func ReadFileToApply(path string) (*Body, error) {
 	return readFile(path, decodeBody)
 }

@@ -174,8 +174,7 @@ type ChangeJSON struct {
 
 // JSON is the change as the JSON plan has it. The JSON views marshal
 // these, not the change: encoding/json copies and checks again whatever
-// a MarshalJSON method returns, and at a quarter of a million changes
-// that doubled the time to write a plan.
+// a MarshalJSON method returns.
 func (c *Change) JSON() ChangeJSON {
 	return ChangeJSON{Address: c.Address, Kind: c.Kind, Action: c.Action, Name: c.Name, Provider: c.Provider,
 		Zone: c.Zone, Fields: c.Fields(), Destroys: c.Destroys, PurgeAfter: c.PurgeAfter}

@@ -42,9 +42,8 @@ type JSONSafety struct {
 }
 
 // JSON writes a plan for machines. The changes are written one at a
-// time: a first import's plan is 190 MB of JSON at 10,000 domains, and
-// encoding it whole held all of it twice, once as encoded and once
-// indented, beside every change's fields.
+// time: a first import's plan is hundreds of MB of JSON, and encoding it
+// whole holds it twice, once as encoded and once indented.
 func JSON(w io.Writer, p *plan.Plan, version string) error {
 	n := p.Count()
 	out := JSONPlan{

@@ -13,9 +13,8 @@ import (
 // or less, as many as there are cores), handing out the numbers in order,
 // and returns when all are done.
 //
-// The goroutines are the workers, not the items: a plan that started a
-// goroutine for each of 50,000 zones, to wait for its turn, had 44,000 of
-// them at once, and 104 MB of stacks.
+// The goroutines are the workers, not the items: a goroutine per zone,
+// each waiting for its turn, would hold a stack per zone.
 func Each(n, workers int, f func(i int)) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

@@ -195,8 +195,7 @@ func parseMiekg(z *zoneText, filename, src string) error {
 // parentheses.
 func splitEntries(src string) []*entry {
 	// An entry takes at least a line: the entries are made in one block
-	// with the list of them, not one by one (at 50,000 zones they were a
-	// million allocations).
+	// with the list of them, not one by one.
 	lines := strings.Count(src, "\n") + 1
 	block := make([]entry, 0, lines)
 	out := make([]*entry, 0, lines)

@@ -67,14 +67,16 @@ func New(dir string, nameservers []string, hostmaster string) *Provider {
 	return &Provider{dir: dir, nameservers: nameservers, hostmaster: hostmaster, now: time.Now}
 }
 
-// Capabilities: every type mailform writes, any TTL, atomic zone updates;
-// offline, since the files reach the servers by other means.
+// Capabilities: every type mailform writes, any TTL, zone creation;
+// offline, since the files reach the servers by other means; reads are
+// files parsed here.
 func (p *Provider) Capabilities() dns.Capabilities {
 	return dns.Capabilities{
 		RecordTypes:    []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TLSA", "TXT"},
 		CreateZones:    true,
 		Offline:        true,
 		ParallelWrites: true,
+		LocalReads:     true,
 	}
 }
 

@@ -96,6 +96,26 @@ func opsFor(st *mail.State, a mail.Action) []mail.Op {
 
 func creates(st *mail.State) []mail.Op { return opsFor(st, mail.Create) }
 
+// purger is the backend's purge list, which every backend keeps.
+func purger(t *testing.T, b mail.Backend) mail.Purger {
+	t.Helper()
+	p, ok := b.(mail.Purger)
+	if !ok {
+		t.Fatal("the backend keeps no purge list (mail.Purger): deleted mailboxes' mail could never be purged")
+	}
+	return p
+}
+
+// seeded is a new backend holding the fixture, and the fixture.
+func seeded(t *testing.T, open Open) (mail.Backend, *mail.State) {
+	t.Helper()
+	b, st := open(t), fixture()
+	if err := b.Apply(context.Background(), creates(st)); err != nil {
+		t.Fatal(err)
+	}
+	return b, st
+}
+
 // Run runs the suite: one named sub-test per behaviour. What a failed
 // Apply leaves is checked against what the backend declares: nothing, for
 // an atomic backend; exactly the operations its PartialError counts, for
@@ -192,11 +212,7 @@ func roundTrip(t *testing.T, open Open) {
 
 func update(t *testing.T, open Open) {
 	ctx := context.Background()
-	b := open(t)
-	st := fixture()
-	if err := b.Apply(ctx, creates(st)); err != nil {
-		t.Fatal(err)
-	}
+	b, st := seeded(t, open)
 	m := *st.Mailboxes[0]
 	m.Quota, m.Forward, m.KeepCopy, m.Autoresponder, m.Archive, m.Services = 8*gb, nil, false, nil, nil, []string{"imap", "pop3"}
 	d := *st.Domains[0]
@@ -222,11 +238,7 @@ func update(t *testing.T, open Open) {
 
 func retireAndRevive(t *testing.T, open Open) {
 	ctx := context.Background()
-	b := open(t)
-	st := fixture()
-	if err := b.Apply(ctx, creates(st)); err != nil {
-		t.Fatal(err)
-	}
+	b, st := seeded(t, open)
 	shop := st.Mailboxes[2]
 	if err := b.Apply(ctx, []mail.Op{{Action: mail.Delete, Mailbox: shop}}); err != nil {
 		t.Fatal(err)
@@ -256,11 +268,7 @@ func retireAndRevive(t *testing.T, open Open) {
 
 func move(t *testing.T, open Open) {
 	ctx := context.Background()
-	b := open(t)
-	st := fixture()
-	if err := b.Apply(ctx, creates(st)); err != nil {
-		t.Fatal(err)
-	}
+	b, st := seeded(t, open)
 	moved := *st.Mailboxes[2]
 	moved.Address, moved.MovedFrom = "store@acme.example", "shop@acme.example"
 	if err := b.Apply(ctx, []mail.Op{{Action: mail.Update, Mailbox: &moved}}); err != nil {
@@ -292,15 +300,8 @@ func move(t *testing.T, open Open) {
 
 func purgeList(t *testing.T, open Open) {
 	ctx := context.Background()
-	b := open(t)
-	p, ok := b.(mail.Purger)
-	if !ok {
-		t.Fatal("the backend keeps no purge list (mail.Purger): deleted mailboxes' mail could never be purged")
-	}
-	st := fixture()
-	if err := b.Apply(ctx, creates(st)); err != nil {
-		t.Fatal(err)
-	}
+	b, st := seeded(t, open)
+	p := purger(t, b)
 	// info goes, its mail kept; shop goes, to be purged at once; the
 	// postmaster goes, to be purged in 30 days.
 	info, shop, pm := *st.Mailboxes[0], *st.Mailboxes[2], *st.Mailboxes[1]
@@ -362,15 +363,8 @@ func purgeList(t *testing.T, open Open) {
 
 func separateMaildirs(t *testing.T, open Open) {
 	ctx := context.Background()
-	b := open(t)
-	p, ok := b.(mail.Purger)
-	if !ok {
-		t.Fatal("the backend keeps no purge list (mail.Purger): deleted mailboxes' mail could never be purged")
-	}
-	st := fixture()
-	if err := b.Apply(ctx, creates(st)); err != nil {
-		t.Fatal(err)
-	}
+	b, st := seeded(t, open)
+	p := purger(t, b)
 	// shop moves to store, keeping acme.example/shop/; a new shop
 	// must not share it, and a local part with / and % must not
 	// reach into another mailbox's directory.
@@ -409,11 +403,7 @@ func separateMaildirs(t *testing.T, open Open) {
 
 func deleteAll(t *testing.T, open Open) {
 	ctx := context.Background()
-	b := open(t)
-	st := fixture()
-	if err := b.Apply(ctx, creates(st)); err != nil {
-		t.Fatal(err)
-	}
+	b, st := seeded(t, open)
 	ops := opsFor(st, mail.Delete)
 	if err := b.Apply(ctx, ops); err != nil {
 		t.Fatal(err)

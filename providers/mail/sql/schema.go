@@ -206,9 +206,8 @@ var migrations = []migration{{1, []string{
 }, nil}, {5, []string{
 	// The mail directories that are not their mailbox's usual one, those
 	// renamed mailboxes kept, which an apply reads before it gives a new
-	// mailbox its directory. Without the index that read went through
-	// the whole table: at 500,000 mailboxes about a second of every apply,
-	// however little it changed.
+	// mailbox its directory. Without the index that read goes through
+	// the whole table, however little the apply changes.
 	`CREATE INDEX mailbox_kept_maildir ON mailbox (maildir) WHERE ` + keptMaildir,
 }, nil}}
 

@@ -122,8 +122,51 @@ func TestSQLiteMigrationWritesSieveScripts(t *testing.T) {
 	}
 }
 
-// While another connection writes, Read does not wait for it: WAL keeps
-// the last committed state for readers.
+// Read's two SQLite transactions see one snapshot: a commit made after
+// they began is in neither, one made before is in both.
+func TestSQLiteReadSnapshot(t *testing.T) {
+	ctx := context.Background()
+	b, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "mail.db"), DefaultOwner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	insert := func(name string) {
+		t.Helper()
+		if _, err := b.db.ExecContext(ctx, `INSERT INTO mf_meta (key, value) VALUES (?, 'x')`, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert("before")
+	txs, err := b.readTxs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, tx := range txs {
+			tx.Rollback()
+		}
+	}()
+	if len(txs) != 2 {
+		t.Fatalf("%d transactions, want 2", len(txs))
+	}
+	insert("after") // a writer is not kept waiting by the readers
+	for i, tx := range txs {
+		var before, after int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mf_meta WHERE key = 'before'`).Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mf_meta WHERE key = 'after'`).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if before != 1 || after != 0 {
+			t.Errorf("transaction %d sees %d rows written before and %d after it began, want 1 and 0", i, before, after)
+		}
+	}
+}
+
+// While another connection writes, Read does not wait for it: it reads
+// everything in one transaction.
 func TestSQLiteReadBesideWriter(t *testing.T) {
 	ctx := context.Background()
 	b, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "mail.db"), DefaultOwner)
@@ -136,15 +179,18 @@ func TestSQLiteReadBesideWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer writer.Rollback()
-	done := make(chan error, 1)
-	go func() { _, err := b.Read(ctx); done <- err }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Read waited for the writer")
+	txs, err := b.readTxs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tx := range txs {
+		tx.Rollback()
+	}
+	if len(txs) != 1 {
+		t.Errorf("%d transactions beside a writer, want 1", len(txs))
+	}
+	if _, err := b.Read(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

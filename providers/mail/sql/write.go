@@ -77,11 +77,9 @@ func (b *Backend) Apply(ctx context.Context, ops []mail.Op) error {
 // to the log before Apply returns, so that what a zone is about to point
 // at is on disk first, and the log is not copied into the database at the
 // commit. That copy, the checkpoint, writes the database's changed pages
-// a second time: at 50,000 domains a first import's log is 430 MB and
-// copying it took 2.3-2.6 s, as long again as the commit (items 37 and
-// 38 of docs/performance.md). checkpointAside runs it beside what the
-// apply does next. Both settings are set back for the connection's next
-// user.
+// a second time and takes as long again as a large commit;
+// checkpointAside runs it beside what the apply does next. Both settings
+// are set back for the connection's next user.
 func commitDurably(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
 	restore = func() {
 		ctx := context.WithoutCancel(ctx)
@@ -102,10 +100,10 @@ func commitDurably(ctx context.Context, conn *sql.Conn) (restore func(), err err
 // waits for it. What it copies is committed and synced already: if it
 // fails or the process stops first, a later checkpoint copies it. The log
 // is then cut to nothing: SQLite only deletes it when the last connection
-// closes, and the mail servers keep theirs open, so a first import of
-// 50,000 domains left a 430 MB log beside the database until the next
-// apply. Cutting it waits, up to the busy timeout, for readers still
-// reading from it; readers that start after the copy read the database.
+// closes, and the mail servers keep theirs open, so a large import's log
+// would stay beside the database until the next apply. Cutting it waits,
+// up to the busy timeout, for readers still reading from it; readers that
+// start after the copy read the database.
 func (b *Backend) checkpointAside() {
 	b.checkpoints.Add(1)
 	go func() {
@@ -119,11 +117,10 @@ func (b *Backend) checkpointAside() {
 // than doubles it), the secondary indexes of the mailbox and alias tables,
 // and returns the statements that build them again at the end of the
 // transaction. Rows are written in address order, so their keys' indexes
-// grow at one end; the domain indexes are written all over, and at
-// 500,000 mailboxes keeping them up to date row by row cost about three
-// times (3.4 s) what building them from the finished tables does. Readers
-// never see the tables without them: the transaction commits with them
-// built.
+// grow at one end; the domain indexes are written all over, and keeping
+// them up to date row by row costs several times what building them from
+// the finished tables does. Readers never see the tables without them:
+// the transaction commits with them built.
 func deferIndexes(ctx context.Context, tx *sql.Tx, creates int) ([]string, error) {
 	if creates <= largeApply {
 		return nil, nil
@@ -185,13 +182,12 @@ type writer struct {
 	started time.Time       // the apply's time, once read (at)
 	stamp   string          // and as the tables store it (now)
 	taken   map[string]bool // mail directories in use that are not their mailbox's usual one
-	// The statements prepared in this transaction, by query: an apply of
-	// 100,000 mailboxes runs a few queries 100,000 times each, and parsing
-	// the SQL again every time was a third of its work. The transaction's
+	// The statements prepared in this transaction, by query: a large
+	// apply runs a few queries once per mailbox, and parsing the SQL
+	// again every time is a large part of its work. The transaction's
 	// end closes them.
 	stmts map[string]*sql.Stmt
-	// The upsert query of each table, built once: building it took as
-	// long as a quarter of running it.
+	// The upsert query of each table, built once.
 	upserts map[string]upsertQuery
 	// On PostgreSQL, upserts wait here, by table in the order the tables
 	// were first written, and go as inserts of many rows: each statement
@@ -641,8 +637,7 @@ func (w *writer) maildir(address, domain, local string) (string, error) {
 		}
 		if !taken {
 			// Another new mailbox's usual directory is another address's,
-			// so only a suffixed one need be remembered: a first import
-			// of 500,000 mailboxes put them all in the map.
+			// so only a suffixed one need be remembered.
 			if n > 2 {
 				w.taken[dir] = true
 			}
@@ -683,8 +678,7 @@ func escapeLocal(local string) string {
 	return localEscaper.Replace(local)
 }
 
-// localEscaper is built once: building it cost more than using it, and
-// an apply of 100,000 mailboxes built it 100,000 times.
+// localEscaper is built once: building it costs more than using it.
 var localEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
 
 func (w *writer) alias(a mail.Action, al *mail.Alias) error {
@@ -746,10 +740,8 @@ func (w *writer) purgeAt(period string) (any, error) {
 // now is the time written into created/modified/retired columns: the
 // apply's, read once. The rows of one transaction share it, as they do in
 // PostgreSQL, where now() is the transaction's start. SQLite's
-// CURRENT_TIMESTAMP, as a column's default, read the clock again for
-// every row, through a system call: with reading and formatting the
-// clock here for every row as well, 1.3 s of a 50,000-domain first
-// import.
+// CURRENT_TIMESTAMP, as a column's default, reads the clock again for
+// every row, through a system call.
 func (w *writer) now() string {
 	w.at()
 	return w.stamp
