@@ -691,7 +691,7 @@ func TestPlanFieldsOutliveApply(t *testing.T) {
 
 // Diff settles passwords, verification tokens, renames and purges in
 // copies: the desired state, the live state and the config it was given
-// are as they were.
+// are as they were; and MakePlan leaves the config as it was.
 func TestDiffLeavesItsInputsAlone(t *testing.T) {
 	s := newSession(t, "testdata/full", fullEnv)
 	s.apply(false, false)
@@ -711,9 +711,10 @@ func TestDiffLeavesItsInputsAlone(t *testing.T) {
 	// Two of each input, made alike: one is given to Diff, the other
 	// stays as the reference.
 	type inputs struct {
-		cfg  *schema.Config
-		want *Desired
-		live *Live
+		cfg   *schema.Config
+		want  *Desired
+		live  *Live
+		provs *Providers
 	}
 	read := func() inputs {
 		cfg, _, provs := s.open()
@@ -725,7 +726,7 @@ func TestDiffLeavesItsInputsAlone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return inputs{cfg, want, live}
+		return inputs{cfg, want, live, provs}
 	}
 	given, kept := read(), read()
 	p, err := Diff(given.cfg, given.want, given.live)
@@ -761,5 +762,11 @@ func TestDiffLeavesItsInputsAlone(t *testing.T) {
 	}
 	if diff := cmp.Diff(kept.cfg.Tenants, given.cfg.Tenants, all, ignore); diff != "" {
 		t.Errorf("Diff changed the config (-before +after):\n%s", diff)
+	}
+	if _, _, d, err := MakePlan(s.ctx, given.cfg, "", s.environment(), given.provs, PlanOptions{Fingerprint: true}); err != nil || d.HasErrors() {
+		t.Fatal(err, d)
+	}
+	if diff := cmp.Diff(kept.cfg.Tenants, given.cfg.Tenants, all, ignore); diff != "" {
+		t.Errorf("MakePlan changed the config (-before +after):\n%s", diff)
 	}
 }
