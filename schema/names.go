@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -89,6 +90,11 @@ func domainName(name string, allowIDN bool) (ascii, unicode string, p *problem) 
 	n := strings.TrimSuffix(strings.TrimSpace(name), ".")
 	if n == "" {
 		return "", "", &problem{"empty domain name", "Write the part after @, such as example.com."}
+	}
+	if !utf8.ValidString(n) {
+		// IDNA would turn the bad bytes into U+FFFD, a name that no
+		// later check accepts.
+		return "", "", &problem{fmt.Sprintf("domain name %q is not valid UTF-8", name), "Save the file as UTF-8 and write the name again."}
 	}
 	if strings.Contains(n, "@") {
 		return "", "", &problem{fmt.Sprintf("%q is an address, not a domain", name), fmt.Sprintf("A domain is the part after @: %s.", n[strings.LastIndex(n, "@")+1:])}
