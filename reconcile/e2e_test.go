@@ -190,6 +190,28 @@ func (s *session) checkZones() {
 	}
 }
 
+// inputs are what Diff takes, read for the session's config.
+type inputs struct {
+	cfg   *schema.Config
+	want  *Desired
+	live  *Live
+	provs *Providers
+}
+
+func (s *session) inputs() inputs {
+	s.t.Helper()
+	cfg, _, provs := s.open()
+	want, diags := DesiredState(cfg, s.environment())
+	if diags.HasErrors() {
+		s.t.Fatal(diags)
+	}
+	live, err := Refresh(s.ctx, cfg, provs, RefreshOptions{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return inputs{cfg, want, live, provs}
+}
+
 func addresses(p *plan.Plan) []string {
 	var out []string
 	for _, c := range p.Changes {
@@ -397,21 +419,13 @@ func TestTarget(t *testing.T) {
 // Diff is pure: the same inputs give the same plan.
 func TestDiffIsDeterministic(t *testing.T) {
 	s := newSession(t, "testdata/full", fullEnv)
-	cfg, _, provs := s.open()
-	want, diags := DesiredState(cfg, s.environment())
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	live, err := Refresh(s.ctx, cfg, provs, RefreshOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Diff(cfg, want, live)
+	in := s.inputs()
+	a, err := Diff(in.cfg, in.want, in.live)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		b, err := Diff(cfg, want, live)
+		b, err := Diff(in.cfg, in.want, in.live)
 		if err != nil || !a.SameAs(b) {
 			t.Fatalf("a second Diff differs (%v)", err)
 		}
@@ -710,25 +724,7 @@ func TestDiffLeavesItsInputsAlone(t *testing.T) {
 	s.edit(`to = ["info@acme.example", "sales@acme.example"]`, `to = ["info2@acme.example", "sales@acme.example"]`)
 	// Two of each input, made alike: one is given to Diff, the other
 	// stays as the reference.
-	type inputs struct {
-		cfg   *schema.Config
-		want  *Desired
-		live  *Live
-		provs *Providers
-	}
-	read := func() inputs {
-		cfg, _, provs := s.open()
-		want, diags := DesiredState(cfg, s.environment())
-		if diags.HasErrors() {
-			t.Fatal(diags)
-		}
-		live, err := Refresh(s.ctx, cfg, provs, RefreshOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return inputs{cfg, want, live, provs}
-	}
-	given, kept := read(), read()
+	given, kept := s.inputs(), s.inputs()
 	p, err := Diff(given.cfg, given.want, given.live)
 	if err != nil {
 		t.Fatal(err)
