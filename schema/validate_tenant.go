@@ -69,15 +69,27 @@ func (c *checker) tenant(t *Tenant, x *index) {
 	count := 0
 	for _, d := range t.Domains {
 		c.domain(t, d, x)
-		count += len(d.Mailboxes)
+		count += enabledMailboxes(d)
 	}
 	if t.MaxMailboxes != nil && count > *t.MaxMailboxes {
-		c.errorf(t.At("max_mailboxes"), fmt.Sprintf("The tenant's domains define %d mailboxes (postmasters not counted); remove %d, or raise max_mailboxes.", count, count-*t.MaxMailboxes),
+		c.errorf(t.At("max_mailboxes"), fmt.Sprintf("The tenant's domains define %d mailboxes (postmasters and those with enabled = false not counted); remove %d, switch them off, or raise max_mailboxes.", count, count-*t.MaxMailboxes),
 			"tenant %q has %d mailboxes, more than its max_mailboxes %d", t.Name, count, *t.MaxMailboxes)
 	}
 	for _, r := range t.RelayUsers {
 		c.relayUser(r, t, domains)
 	}
+}
+
+// enabledMailboxes counts a domain's mailboxes that are not switched off:
+// those count against max_mailboxes, as a panel counts what it bills.
+func enabledMailboxes(d *Domain) int {
+	n := 0
+	for _, m := range d.Mailboxes {
+		if m.Enabled == nil || *m.Enabled {
+			n++
+		}
+	}
+	return n
 }
 
 func hasRealDomain(t *Tenant, name string) bool {
@@ -196,9 +208,9 @@ func (c *checker) domainLimits(t *Tenant, d *Domain) {
 	if d.MaxMailboxes != nil && *d.MaxMailboxes < 0 {
 		c.errorf(d.At("max_mailboxes"), "Use 0 or more.", "max_mailboxes cannot be negative")
 	}
-	if m := de.MaxMailboxes; m != nil && len(d.Mailboxes) > m.Value {
-		c.errorf(*m.From, fmt.Sprintf("The domain defines %d mailboxes (the postmaster not counted); remove %d, or raise max_mailboxes.", len(d.Mailboxes), len(d.Mailboxes)-m.Value),
-			"domain %s has %d mailboxes, more than its max_mailboxes %d", d.Name, len(d.Mailboxes), m.Value)
+	if n, m := enabledMailboxes(d), de.MaxMailboxes; m != nil && n > m.Value {
+		c.errorf(*m.From, fmt.Sprintf("The domain defines %d mailboxes (the postmaster and those with enabled = false not counted); remove %d, switch them off, or raise max_mailboxes.", n, n-m.Value),
+			"domain %s has %d mailboxes, more than its max_mailboxes %d", d.Name, n, m.Value)
 	}
 	c.quotaOffered(d.MaxQuota, &d.Node, "max_quota")
 	c.quotaOffered(d.DefaultQuota, &d.Node, "default_quota")

@@ -17,10 +17,11 @@ import (
 // Block is one block of a config: its type (tenant, domain…), its label
 // (a name) or none, its attributes in order, and its blocks.
 type Block struct {
-	Type   string
-	Label  string
-	Attrs  []Attr
-	Blocks []*Block
+	Type    string
+	Label   string
+	Comment string // a line written as a comment above the block
+	Attrs   []Attr
+	Blocks  []*Block
 }
 
 // Attr is an attribute. Its value is a string, an int, a bool, a []string,
@@ -61,6 +62,7 @@ func WriteHCL(w io.Writer, blocks []*Block) error {
 
 func hclBlock(w *bufio.Writer, b *Block, depth int) {
 	indent := strings.Repeat("  ", depth)
+	comment(w, indent, b.Comment)
 	w.WriteString(indent + b.Type)
 	if b.Label != "" {
 		w.WriteString(" " + strconv.Quote(b.Label))
@@ -77,6 +79,20 @@ func hclBlock(w *bufio.Writer, b *Block, depth int) {
 		hclBlock(w, c, depth+1)
 	}
 	w.WriteString(indent + "}\n")
+}
+
+// comment writes a comment line, with every control character (a line
+// break would end it) written as a space.
+func comment(w *bufio.Writer, indent, text string) {
+	if text == "" {
+		return
+	}
+	w.WriteString(indent + "# " + strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, text) + "\n")
 }
 
 // writtenValue writes a value as both syntaxes read it: strings quoted and
@@ -116,6 +132,7 @@ func yamlBlocks(w *bufio.Writer, blocks []*Block, depth int) {
 	for i := 0; i < len(blocks); {
 		b := blocks[i]
 		if b.Label == "" {
+			comment(w, indent, b.Comment)
 			w.WriteString(indent + b.Type + ":")
 			if len(b.Attrs)+len(b.Blocks) == 0 {
 				w.WriteString(" {}\n")
@@ -128,6 +145,7 @@ func yamlBlocks(w *bufio.Writer, blocks []*Block, depth int) {
 		}
 		w.WriteString(indent + yamlKey(b.Type) + ":\n")
 		for ; i < len(blocks) && blocks[i].Type == b.Type && blocks[i].Label != ""; i++ {
+			comment(w, indent+"  ", blocks[i].Comment)
 			w.WriteString(indent + "  " + strconv.Quote(blocks[i].Label) + ":")
 			if len(blocks[i].Attrs)+len(blocks[i].Blocks) == 0 {
 				w.WriteString(" {}\n")

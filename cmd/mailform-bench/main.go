@@ -32,6 +32,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			genCommand(),
 			runCommand(),
+			importCSVCommand(),
 		},
 	}
 }

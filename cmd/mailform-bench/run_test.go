@@ -168,3 +168,22 @@ func TestParseBuilds(t *testing.T) {
 		}
 	}
 }
+
+// import-csv writes a panel's export, imports it with the real binary and
+// checks the result.
+func TestImportCSVBench(t *testing.T) {
+	bin, err := testenv.BuildMailform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(bin))
+	var out, progress bytes.Buffer
+	app := newApp()
+	app.Writer, app.ErrWriter = &out, &progress
+	if err := app.Run([]string{"mailform-bench", "import-csv", "--domains", "30", "--repeat", "1", "--mailform", bin}); err != nil {
+		t.Fatalf("%v\n%s%s", err, out.String(), progress.String())
+	}
+	if !regexp.MustCompile(`(?m)^# 30 domains, 300 accounts, 60 aliases, 3 alias domains\nstep seconds peak_rss_mb\nimport-csv [\d.]+ \d+$`).MatchString(out.String()) {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

@@ -261,3 +261,49 @@ func TestSavedPlanOfPreviousRelease(t *testing.T) {
 		}
 	})
 }
+
+// import csv writes a valid config, refuses to overwrite it, and on bad
+// files names every problem and writes nothing.
+func TestImportCSV(t *testing.T) {
+	data := "../../providers/source/csv/testdata/panel/"
+	out := filepath.Join(t.TempDir(), "config")
+	args := []string{"import", "csv", "--domains", data + "domains.csv", "--alias-domains", data + "alias-domains.csv",
+		"--accounts", data + "accounts.csv", "--aliases", data + "aliases.csv", "--platform", data + "platform.hcl", "--out", out}
+	code, stdout, errOut := mailform(t, args...)
+	if code != 0 || !strings.Contains(stdout, "Imported 2 tenants, 2 domains, 1 alias domain, 3 mailboxes and 2 aliases") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errOut)
+	}
+	if code, _, errOut := mailform(t, "validate", out); code != 0 {
+		t.Errorf("validate on the import: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := mailform(t, "fmt", "--check", out); code != 0 {
+		t.Errorf("fmt --check on the import: exit %d\n%s", code, errOut)
+	}
+	for _, f := range []string{"acme.example.hcl", "shop.example.hcl", "platform.hcl"} {
+		b, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "pm-secret-1") || strings.Contains(string(b), "info-secret") {
+			t.Errorf("%s holds a password in clear", f)
+		}
+	}
+	if code, _, errOut := mailform(t, args...); code != 1 || !strings.Contains(errOut, "exists: ") || !strings.Contains(errOut, "--force") {
+		t.Errorf("a second import over the first: exit %d\n%s", code, errOut)
+	}
+
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "domains.csv"), []byte("acme.example;x\nwww.b.example;y\n"), 0o644)
+	os.WriteFile(filepath.Join(bad, "accounts.csv"), []byte("info@acme.example\nx@c.example;z\n"), 0o644)
+	empty := filepath.Join(t.TempDir(), "config")
+	code, _, errOut = mailform(t, "import", "csv", "--domains", filepath.Join(bad, "domains.csv"), "--accounts", filepath.Join(bad, "accounts.csv"),
+		"--platform", data+"platform.hcl", "--out", empty)
+	for _, want := range []string{"domains.csv:2:domain: ", "accounts.csv:1: 1 fields, want 2", "accounts.csv:2:address: domain c.example of x@c.example is not in the domains file", "nothing was written"} {
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("bad files: exit %d, the output lacks %q:\n%s", code, want, errOut)
+		}
+	}
+	if _, err := os.Stat(empty); !os.IsNotExist(err) {
+		t.Errorf("a refused import wrote %s", empty)
+	}
+}

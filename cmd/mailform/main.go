@@ -70,6 +70,7 @@ Start with:
 			settingsCommand(),
 			recordsCommand(),
 			purgeCommand(),
+			importCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

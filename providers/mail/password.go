@@ -107,7 +107,18 @@ func (p Password) ForStorage() (string, error) {
 		}
 		return Stored(p.Hash), nil
 	}
-	h, err := crypt.SHA512.New().Generate([]byte(p.Plain), nil)
+	return HashPlaintext(p.Plain, "")
+}
+
+// HashPlaintext hashes a plaintext as SHA512-CRYPT, in the stored form,
+// with the given salt (up to 16 characters of ./0-9A-Za-z), or a random
+// one when salt is empty.
+func HashPlaintext(plain, salt string) (string, error) {
+	var s []byte
+	if salt != "" {
+		s = []byte("$6$" + salt)
+	}
+	h, err := crypt.SHA512.New().Generate([]byte(plain), s)
 	if err != nil {
 		return "", err
 	}
