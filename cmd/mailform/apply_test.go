@@ -292,6 +292,19 @@ func TestImportCSV(t *testing.T) {
 		t.Errorf("a second import over the first: exit %d\n%s", code, errOut)
 	}
 
+	// Into an existing config: checked against its platform, beside its
+	// tenants, its logos read where it keeps them.
+	existing := t.TempDir()
+	if err := os.CopyFS(existing, os.DirFS("../../examples/reseller")); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, errOut := mailform(t, "import", "csv", "--domains", data+"domains.csv", "--accounts", data+"accounts.csv", "--out", filepath.Join(existing, "hcl")); code != 0 {
+		t.Errorf("import into an existing config: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if code, _, errOut := mailform(t, "validate", filepath.Join(existing, "hcl")); code != 0 {
+		t.Errorf("validate after importing into an existing config: exit %d\n%s", code, errOut)
+	}
+
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, "domains.csv"), []byte("acme.example;x\nwww.b.example;y\n"), 0o644)
 	os.WriteFile(filepath.Join(bad, "accounts.csv"), []byte("info@acme.example\nx@c.example;z\n"), 0o644)

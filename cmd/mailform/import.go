@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 
 	"github.com/mailform/mailform/providers/source"
@@ -93,26 +94,44 @@ Examples:
 // platformOf is the platform the import goes onto: the config in --out,
 // or the --platform file; nil when neither loads.
 func platformOf(c *cli.Context) *schema.Platform {
-	dir, err := os.MkdirTemp("", "mailform-import-")
-	if err != nil {
-		return nil
-	}
-	defer os.RemoveAll(dir)
-	files, _ := schema.ConfigFiles(c.String("out"))
+	extra := source.Files{}
 	if p := c.String("platform"); p != "" {
-		files = append(files, p)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil || os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644) != nil {
+		b, err := os.ReadFile(p)
+		if err != nil {
 			return nil
 		}
+		extra["platform"+filepath.Ext(p)] = b
 	}
-	cfg, _, _, diags := schema.Load(dir)
-	if diags.HasErrors() || cfg == nil {
+	cfg, _, diags, err := loadWith(c.String("out"), extra)
+	if err != nil || diags.HasErrors() || cfg == nil {
 		return nil
 	}
 	return cfg.Platform
+}
+
+// loadWith loads the config in dir as it would be with files added (or
+// put in place of those of the same names), without writing them: paths
+// the config names are read from dir.
+func loadWith(dir string, files source.Files) (*schema.Config, schema.Sources, hcl.Diagnostics, error) {
+	srcs := schema.Sources{}
+	existing, _ := schema.ConfigFiles(dir)
+	for _, f := range existing {
+		b, err := schema.ReadConfigFile(dir, f)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		srcs[f] = b
+	}
+	for name, b := range files {
+		srcs[filepath.Join(dir, name)] = b
+	}
+	names := make([]string, 0, len(srcs))
+	for f := range srcs {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	cfg, diags := schema.LoadSources(dir, names, srcs)
+	return cfg, srcs, diags, nil
 }
 
 // writeImport checks the files an import writes together with the config
@@ -120,36 +139,19 @@ func platformOf(c *cli.Context) *schema.Platform {
 // valid.
 func writeImport(c *cli.Context, out source.Files, tenants []*source.Tenant) error {
 	dir := c.String("out")
-	check, err := os.MkdirTemp("", "mailform-import-")
+	_, srcs, diags, err := loadWith(dir, out)
 	if err != nil {
-		return err
+		return cli.Exit(err.Error(), exitError)
 	}
-	defer os.RemoveAll(check)
-	existing, _ := schema.ConfigFiles(dir)
-	merged := source.Files{}
-	for _, f := range existing {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return cli.Exit(err.Error(), exitError)
-		}
-		merged[filepath.Base(f)] = b
-	}
-	for name, b := range out {
-		merged[name] = b
-	}
-	if err := source.WriteFiles(check, merged, true); err != nil {
-		return err
-	}
-	_, srcs, _, diags := schema.Load(check)
 	if len(diags) > 0 {
 		schema.SortDiagnostics(diags)
-		var msg strings.Builder
-		schema.WriteDiagnostics(&msg, diags, srcs, false)
-		fmt.Fprint(c.App.ErrWriter, strings.ReplaceAll(msg.String(), check+string(filepath.Separator), dir+string(filepath.Separator)))
+		if err := schema.WriteDiagnostics(c.App.ErrWriter, diags, srcs, false); err != nil {
+			return err
+		}
 	}
 	if diags.HasErrors() {
 		hint := ""
-		if len(existing) == 0 && c.String("platform") == "" {
+		if _, err := schema.ConfigFiles(dir); err != nil && c.String("platform") == "" {
 			hint = "\n  " + dir + " holds no config yet: name the file that holds the platform block with --platform."
 		}
 		return cli.Exit("\nImport refused: the config it would make is not valid; nothing was written."+hint, exitError)
