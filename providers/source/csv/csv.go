@@ -66,7 +66,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	at := fmt.Sprintf("%s:%d", e.File, e.Line)
+	at := e.File
+	if e.Line > 0 {
+		at = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
 	if e.Field != "" {
 		at += ":" + e.Field
 	}
@@ -207,6 +210,7 @@ func (rd *reader) records(path string, columns []string, required int, expert bo
 		want = len(columns)
 	}
 	var out []record
+	first := true // the first line that is not blank: a header is refused there
 	for {
 		fields, err := cr.Read()
 		if err == io.EOF {
@@ -225,10 +229,11 @@ func (rd *reader) records(path string, columns []string, required int, expert bo
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 			continue // a blank line
 		}
-		if len(out) == 0 && looksLikeHeader(fields) {
+		if first && looksLikeHeader(fields) {
 			rd.fail(r, "", fmt.Sprintf("the first line looks like column headings (%q)", fields[0]), "The files have no header line: remove it.")
 			continue
 		}
+		first = false
 		if len(fields) != want {
 			rd.fail(r, "", fmt.Sprintf("%d fields, want %d (%s)", len(fields), want, strings.Join(columns[:want], ";")), countFix(len(fields), columns, required, expert))
 			continue
