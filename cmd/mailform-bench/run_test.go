@@ -63,11 +63,7 @@ func TestParseSizes(t *testing.T) {
 // lines, smallest first, with every step and each check passed. The
 // peer's preview (a stand-in here) runs only at the size asked for.
 func TestRunSizesTakeTurns(t *testing.T) {
-	bin, err := testenv.BuildMailform()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(filepath.Dir(bin))
+	bin := mailformBinary(t)
 	peer := filepath.Join(t.TempDir(), "dnscontrol")
 	if err := os.WriteFile(peer, []byte("#!/bin/sh\necho 'Done. 0 corrections.'\n"), 0o755); err != nil {
 		t.Fatal(err)
@@ -127,11 +123,7 @@ func TestRunSizesTakeTurns(t *testing.T) {
 // Two builds at one size: each is measured in its own directory, and the
 // last block compares the second's medians with the first's.
 func TestRunComparesBuilds(t *testing.T) {
-	bin, err := testenv.BuildMailform()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(filepath.Dir(bin))
+	bin := mailformBinary(t)
 	var out, progress bytes.Buffer
 	app := newApp()
 	app.Writer, app.ErrWriter = &out, &progress
@@ -172,11 +164,7 @@ func TestParseBuilds(t *testing.T) {
 // import-csv writes a panel's export, imports it with the real binary and
 // checks the result.
 func TestImportCSVBench(t *testing.T) {
-	bin, err := testenv.BuildMailform()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(filepath.Dir(bin))
+	bin := mailformBinary(t)
 	var out, progress bytes.Buffer
 	app := newApp()
 	app.Writer, app.ErrWriter = &out, &progress
@@ -186,4 +174,15 @@ func TestImportCSVBench(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^# 30 domains, 300 accounts, 60 aliases, 3 alias domains\nstep seconds peak_rss_mb\nimport-csv [\d.]+ \d+$`).MatchString(out.String()) {
 		t.Errorf("output:\n%s", out.String())
 	}
+}
+
+// mailformBinary builds the mailform binary for a test.
+func mailformBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := testenv.BuildMailform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(bin)) })
+	return bin
 }

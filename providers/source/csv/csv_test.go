@@ -2,6 +2,7 @@ package csv
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,9 +16,8 @@ import (
 	"github.com/mailform/mailform/schema"
 )
 
-// render reads a testdata set and writes what import would, every file
-// after a line naming it.
-func render(t *testing.T, files Files, opt Options, format string) string {
+// imported reads files and renders the config files import writes.
+func imported(t *testing.T, files Files, opt Options, format string) source.Files {
 	t.Helper()
 	tenants, err := Read(files, opt)
 	if err != nil {
@@ -27,14 +27,15 @@ func render(t *testing.T, files Files, opt Options, format string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+// render is what import writes, every file after a line naming it.
+func render(t *testing.T, files Files, opt Options, format string) string {
+	t.Helper()
+	out := imported(t, files, opt, format)
 	var b strings.Builder
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range out {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(out)) {
 		b.WriteString("== " + name + "\n" + string(out[name]))
 	}
 	return b.String()
@@ -89,14 +90,7 @@ func TestImport(t *testing.T) {
 // does: no error, no warning.
 func loads(t *testing.T, files Files, opt Options, format, platform string) {
 	t.Helper()
-	tenants, err := Read(files, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := source.Render(tenants, format)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := imported(t, files, opt, format)
 	p, err := os.ReadFile(platform)
 	if err != nil {
 		t.Fatal(err)
