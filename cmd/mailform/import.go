@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,8 +67,17 @@ Examples:
 			if files == (csvsource.Files{}) {
 				return cli.Exit("import csv: give at least one file: --domains, --alias-domains, --accounts or --aliases", exitError)
 			}
+			// The platform file, copied beside the tenants.
+			platform := source.Files{}
+			if p := c.String("platform"); p != "" {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return cli.Exit(err.Error(), exitError)
+				}
+				platform["platform"+filepath.Ext(p)] = b
+			}
 			opt := csvsource.Options{Expert: c.Bool("expert"), Tenant: c.String("tenant")}
-			if p := platformOf(c); p != nil {
+			if p := platformOf(c.String("out"), platform); p != nil {
 				opt.Quotas, opt.SendLimits = p.Effective.Quotas, p.Effective.SendLimits
 			}
 			tenants, err := csvsource.Read(files, opt)
@@ -79,30 +89,16 @@ Examples:
 			if err != nil {
 				return cli.Exit(err.Error(), exitError)
 			}
-			if p := c.String("platform"); p != "" {
-				b, err := os.ReadFile(p)
-				if err != nil {
-					return cli.Exit(err.Error(), exitError)
-				}
-				out["platform"+filepath.Ext(p)] = b
-			}
+			maps.Copy(out, platform)
 			return writeImport(c, out, tenants)
 		},
 	}
 }
 
-// platformOf is the platform the import goes onto: the config in --out,
-// or the --platform file; nil when neither loads.
-func platformOf(c *cli.Context) *schema.Platform {
-	extra := source.Files{}
-	if p := c.String("platform"); p != "" {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
-		extra["platform"+filepath.Ext(p)] = b
-	}
-	cfg, _, diags, err := loadWith(c.String("out"), extra)
+// platformOf is the platform the import goes onto: the config in dir,
+// with the platform file; nil when neither loads.
+func platformOf(dir string, platform source.Files) *schema.Platform {
+	cfg, _, diags, err := loadWith(dir, platform)
 	if err != nil || diags.HasErrors() || cfg == nil {
 		return nil
 	}
