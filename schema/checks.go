@@ -1,6 +1,9 @@
 package schema
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Checks of single values, for the ways in (mailform import) that read
 // values from outside a config and report each at its own place. They
@@ -70,4 +73,13 @@ func CheckHash(h string) error {
 		return &ValueError{What: "a hash of a scheme mailform does not accept", Fix: hashHelp}
 	}
 	return &ValueError{What: "not a valid crypt hash", Fix: hashHelp}
+}
+
+// CheckTenantName checks a tenant's name: lower-case letters, digits, '-',
+// '_' and '.', starting with a letter or digit.
+func CheckTenantName(s string) error {
+	if isIdentifier(s) {
+		return nil
+	}
+	return &ValueError{What: fmt.Sprintf("%q is not a valid tenant name", s), Fix: "A tenant name is lower-case letters, digits, '-', '_' and '.', starting with a letter or digit, such as acme."}
 }

@@ -305,6 +305,22 @@ func TestImportCSV(t *testing.T) {
 		t.Errorf("validate after importing into an existing config: exit %d\n%s", code, errOut)
 	}
 
+	// --dns names a provider of the config; --tenant a valid tenant name.
+	one := filepath.Join(t.TempDir(), "domains.csv")
+	os.WriteFile(one, []byte("panel.example;pw-panel\n"), 0o644)
+	quick := quickstart(t)
+	if code, stdout, errOut := mailform(t, "import", "csv", "--domains", one, "--tenant", "panel", "--dns", "local", "--out", quick); code != 0 {
+		t.Errorf("import with --dns local: exit %d\n%s%s", code, stdout, errOut)
+	} else if b, _ := os.ReadFile(filepath.Join(quick, "panel.hcl")); !strings.Contains(string(b), `dns = "local"`) {
+		t.Errorf("panel.hcl does not name the DNS provider:\n%s", b)
+	}
+	if code, _, errOut := mailform(t, "import", "csv", "--domains", one, "--tenant", "other", "--dns", "nowhere", "--out", quickstart(t)); code != 1 || !strings.Contains(errOut, "nowhere") {
+		t.Errorf("import with an unknown --dns: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := mailform(t, "import", "csv", "--domains", one, "--tenant", "Acme Corp", "--out", quickstart(t)); code != 1 || !strings.Contains(errOut, `"Acme Corp" is not a valid tenant name`) {
+		t.Errorf("import with a bad --tenant: exit %d\n%s", code, errOut)
+	}
+
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, "domains.csv"), []byte("acme.example;x\nwww.b.example;y\n"), 0o644)
 	os.WriteFile(filepath.Join(bad, "accounts.csv"), []byte("info@acme.example\nx@c.example;z\n"), 0o644)

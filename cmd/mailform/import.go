@@ -30,7 +30,7 @@ func importCSVCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "csv",
 		Usage: "write config from a hosting panel's CSV export",
-		UsageText: `mailform import csv [--domains F] [--alias-domains F] [--accounts F] [--aliases F] [--expert] [--tenant NAME] [--format hcl|yaml] [--platform FILE] [--force] --out DIR
+		UsageText: `mailform import csv [--domains F] [--alias-domains F] [--accounts F] [--aliases F] [--expert] [--tenant NAME] [--dns NAME] [--format hcl|yaml] [--platform FILE] [--force] --out DIR
 
 Reads the panel's CSV files (any of them; the columns are in
 docs/import.md: ; between fields, " around a field that needs it, no
@@ -56,6 +56,7 @@ Examples:
 			&cli.StringFlag{Name: "aliases", Usage: "the aliases `FILE`"},
 			&cli.BoolFlag{Name: "expert", Usage: "the domains and accounts files carry every optional column, even empty"},
 			&cli.StringFlag{Name: "tenant", Usage: "put every domain into the tenant `NAME` (default: a tenant per domain)"},
+			&cli.StringFlag{Name: "dns", Usage: "manage every domain's zone at the DNS provider `NAME` of the config (default: DNS not managed)"},
 			&cli.StringFlag{Name: "format", Value: "hcl", Usage: "write hcl or yaml"},
 			&cli.StringFlag{Name: "platform", Usage: "copy `FILE`, holding the platform block, into a new DIR"},
 			&cli.StringFlag{Name: "out", Usage: "the config `DIR` to write into", Required: true},
@@ -76,7 +77,12 @@ Examples:
 				}
 				platform["platform"+filepath.Ext(p)] = b
 			}
-			opt := csvsource.Options{Expert: c.Bool("expert"), Tenant: c.String("tenant")}
+			if t := c.String("tenant"); t != "" {
+				if err := schema.CheckTenantName(t); err != nil {
+					return cli.Exit("--tenant: "+err.Error(), exitError)
+				}
+			}
+			opt := csvsource.Options{Expert: c.Bool("expert"), Tenant: c.String("tenant"), DNS: c.String("dns")}
 			if p := platformOf(c.String("out"), platform); p != nil {
 				opt.Quotas, opt.SendLimits = p.Effective.Quotas, p.Effective.SendLimits
 			}

@@ -30,6 +30,7 @@ type Tenant struct {
 // writes them: sizes as "8GB", services by name; empty or nil is unset.
 type Domain struct {
 	Name           string // canonical, ASCII
+	DNS            string // the DNS provider of its zone; empty: not managed
 	PostmasterHash string // a crypt hash
 	MaxMailboxes   *int
 	MaxQuota       string
@@ -68,6 +69,7 @@ func (t *Tenant) Blocks() *schema.Block {
 	b := &schema.Block{Type: "tenant", Label: t.Name}
 	for _, d := range t.Domains {
 		db := b.Add("domain", d.Name)
+		setIf(db, "dns", d.DNS)
 		setIf(db, "max_mailboxes", d.MaxMailboxes)
 		setIf(db, "max_quota", d.MaxQuota)
 		setIf(db, "default_quota", d.DefaultQuota)

@@ -42,6 +42,9 @@ type Options struct {
 	// Tenant puts every domain into the tenant of that name; empty gives
 	// each domain a tenant of its own, named after it.
 	Tenant string
+	// DNS names the DNS provider of every domain's zone; empty leaves
+	// their DNS unmanaged.
+	DNS string
 	// Quotas and SendLimits are what the platform sells; a value outside
 	// them is an error at its place. Nil: not checked.
 	Quotas     []schema.Size
@@ -294,7 +297,7 @@ func (rd *reader) domains(path string) *domainSet {
 			rd.fail(r, "domain", fmt.Sprintf("domain %s is listed twice", name), fmt.Sprintf("It is at line %d already: keep one line.", first.line))
 			continue
 		}
-		d := &importDomain{Domain: &source.Domain{Name: name}, line: r.line, mailboxes: map[string]int{}, aliases: map[string]int{}}
+		d := &importDomain{Domain: &source.Domain{Name: name, DNS: rd.opt.DNS}, line: r.line, mailboxes: map[string]int{}, aliases: map[string]int{}}
 		rd.password(r, "postmaster_password", "postmaster@"+name, &d.PostmasterHash)
 		if rd.opt.Expert {
 			d.MaxMailboxes = rd.count(r, "max_mailboxes", nil)
