@@ -41,10 +41,11 @@ func render(t *testing.T, files Files, opt Options, format string) string {
 	return b.String()
 }
 
+// set names the files of dir, each "<name>.csv".
 func set(dir string, names ...string) Files {
 	var f Files
 	for _, n := range names {
-		p := filepath.Join("testdata", dir, n+".csv")
+		p := filepath.Join(dir, n+".csv")
 		switch n {
 		case "domains":
 			f.Domains = p
@@ -69,11 +70,11 @@ func TestImport(t *testing.T) {
 		opt       Options
 		format    string
 	}{
-		{"panel-hcl", "panel", set("panel", "domains", "alias-domains", "accounts", "aliases"), Options{}, "hcl"},
-		{"panel-yaml", "panel", set("panel", "domains", "alias-domains", "accounts", "aliases"), Options{}, "yaml"},
+		{"panel-hcl", "panel", set("testdata/panel", "domains", "alias-domains", "accounts", "aliases"), Options{}, "hcl"},
+		{"panel-yaml", "panel", set("testdata/panel", "domains", "alias-domains", "accounts", "aliases"), Options{}, "yaml"},
 		// UTF-8 with a byte-order mark, Windows-1252, CRLF; every optional
 		// column; mailboxes over max_mailboxes switched off.
-		{"expert-hcl", "expert", set("expert", "domains", "accounts"), Options{Expert: true, Tenant: "acme"}, "hcl"},
+		{"expert-hcl", "expert", set("testdata/expert", "domains", "accounts"), Options{Expert: true, Tenant: "acme"}, "hcl"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := render(t, tc.files, tc.opt, tc.format)
@@ -157,23 +158,12 @@ func TestErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			var files Files
 			for name, content := range tc.files {
-				p := filepath.Join(dir, name+".csv")
-				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, name+".csv"), []byte(content), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				switch name {
-				case "domains":
-					files.Domains = p
-				case "alias-domains":
-					files.AliasDomains = p
-				case "accounts":
-					files.Accounts = p
-				case "aliases":
-					files.Aliases = p
-				}
 			}
+			files := set(dir, slices.Collect(maps.Keys(tc.files))...)
 			tenants, err := Read(files, tc.opt)
 			var errs Errors
 			if !errors.As(err, &errs) || tenants != nil {
